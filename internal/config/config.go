@@ -1,0 +1,406 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole station configuration. Every key can be overridden by
+// an environment variable named STATION_<SECTION>_<KEY> (upper case, e.g.
+// STATION_REGISTRY_URL for registry.url); lists are comma-separated.
+type Config struct {
+	Station  Station  `yaml:"station"`
+	Data     Data     `yaml:"data"`
+	HTTP     HTTP     `yaml:"http"`
+	Registry Registry `yaml:"registry"`
+	Sync     Sync     `yaml:"sync"`
+	Simulate Simulate `yaml:"simulate"`
+	Log      Log      `yaml:"log"`
+}
+
+// Station identifies this station.
+type Station struct {
+	// ID names the station in every enrollment and registry call.
+	ID string `yaml:"id"`
+}
+
+// Data says where the station keeps its state.
+type Data struct {
+	// Dir holds the database, the key file and the control socket.
+	Dir string `yaml:"dir"`
+	// KEKFile is the key-encryption key file; default <dir>/station.kek.
+	// The environment variable STATION_KEK, when set, is used instead.
+	KEKFile string `yaml:"kek_file"`
+	// MinFreeMB is the free space under Dir below which new enrollments are refused.
+	MinFreeMB int `yaml:"min_free_mb"`
+	// SocketGroup is the group that may use the control socket (empty: the daemon's group).
+	SocketGroup string `yaml:"socket_group"`
+}
+
+// HTTP configures the operator's HTTP server.
+type HTTP struct {
+	// Listen is the TCP address of the web UI and API; loopback by default.
+	Listen string `yaml:"listen"`
+	// SessionIdle is how long an operator session lives without activity.
+	SessionIdle time.Duration `yaml:"session_idle"`
+	// SessionMax is the longest an operator session lives.
+	SessionMax time.Duration `yaml:"session_max"`
+}
+
+// Registry configures the central registry the station syncs to.
+type Registry struct {
+	// Kind selects the connector; "osia" (OSIA Population Registry v1.5) is the default.
+	Kind string `yaml:"kind"`
+	// URL is the registry's base URL.
+	URL string `yaml:"url"`
+	// TokenURL is the OAuth2 token endpoint; empty means no OAuth2.
+	TokenURL string `yaml:"token_url"`
+	// ClientID and ClientSecret are the OAuth2 client credentials.
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret"`
+	// ClientSecretFile holds the client secret instead of ClientSecret.
+	ClientSecretFile string `yaml:"client_secret_file"`
+	// Scopes are the OAuth2 scopes requested.
+	Scopes []string `yaml:"scopes"`
+	// CAFile, CertFile and KeyFile configure TLS and mutual TLS.
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// Timeout bounds one registry call.
+	Timeout time.Duration `yaml:"timeout"`
+	// Galleries lists the galleries new identities are put in.
+	Galleries []string `yaml:"galleries"`
+	// IdentityType is the OSIA identityType given to new identities.
+	IdentityType string `yaml:"identity_type"`
+}
+
+// Sync configures delivery from the outbox to the registry.
+type Sync struct {
+	Concurrency int           `yaml:"concurrency"`
+	BaseBackoff time.Duration `yaml:"base_backoff"`
+	MaxBackoff  time.Duration `yaml:"max_backoff"`
+	Lease       time.Duration `yaml:"lease"`
+	// StuckAfter is the age at which an undelivered enrollment raises a health warning.
+	StuckAfter time.Duration `yaml:"stuck_after"`
+	// Retention is how long biometric data is kept after confirmed delivery.
+	Retention time.Duration `yaml:"retention"`
+}
+
+// Simulate starts simulators inside the daemon (make run, demos, CI).
+type Simulate struct {
+	// Registry starts an in-process OSIA registry simulator at RegistryListen.
+	Registry       bool   `yaml:"registry"`
+	RegistryListen string `yaml:"registry_listen"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is text or json.
+	Format string `yaml:"format"`
+}
+
+// Kinds lists the registry kinds the station knows.
+var kinds = []string{"osia"}
+
+// Default returns the configuration used for keys a file does not set.
+func Default() Config {
+	return Config{
+		Station: Station{ID: "station-1"},
+		Data:    Data{Dir: "/var/lib/capture-station", MinFreeMB: 512},
+		HTTP:    HTTP{Listen: "127.0.0.1:8080", SessionIdle: 15 * time.Minute, SessionMax: 12 * time.Hour},
+		Registry: Registry{
+			Kind: "osia", Timeout: 30 * time.Second, IdentityType: "CIVIL",
+		},
+		Sync: Sync{
+			Concurrency: 4, BaseBackoff: time.Second, MaxBackoff: 5 * time.Minute,
+			Lease: 2 * time.Minute, StuckAfter: 24 * time.Hour, Retention: 30 * 24 * time.Hour,
+		},
+		Simulate: Simulate{RegistryListen: "127.0.0.1:8090"},
+		Log:      Log{Level: "info", Format: "text"},
+	}
+}
+
+// maxFileSize bounds a configuration file.
+const maxFileSize = 1 << 20
+
+// Load reads the YAML file at path (empty: defaults only), applies the
+// environment overrides from environ (as os.Environ), fills derived defaults
+// and validates the result.
+func Load(path string, environ []string) (Config, error) {
+	var data []byte
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		defer f.Close()
+		data, err = io.ReadAll(io.LimitReader(f, maxFileSize+1))
+		if err != nil {
+			return Config{}, fmt.Errorf("config: read %s: %w", path, err)
+		}
+		if len(data) > maxFileSize {
+			return Config{}, fmt.Errorf("config: %s is larger than %d bytes", path, maxFileSize)
+		}
+	}
+	cfg, err := Parse(data, environ)
+	if err != nil && path != "" {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, err
+}
+
+// Parse decodes YAML data over the defaults, applies environment overrides
+// and validates. Unknown keys are errors, so a typo never goes unnoticed.
+func Parse(data []byte, environ []string) (Config, error) {
+	cfg := Default()
+	if len(bytes.TrimSpace(data)) > 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+	}
+	if err := applyEnv(&cfg, environ); err != nil {
+		return Config{}, err
+	}
+	cfg.fill()
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// fill sets defaults that derive from other keys.
+func (c *Config) fill() {
+	// A relative data dir is relative to the working directory, as typed.
+	if c.Data.Dir != "" && !filepath.IsAbs(c.Data.Dir) {
+		if abs, err := filepath.Abs(c.Data.Dir); err == nil {
+			c.Data.Dir = abs
+		}
+	}
+	if c.Data.KEKFile == "" && c.Data.Dir != "" {
+		c.Data.KEKFile = filepath.Join(c.Data.Dir, "station.kek")
+	}
+}
+
+// DBPath is the station database file.
+func (c Config) DBPath() string { return filepath.Join(c.Data.Dir, "station.db") }
+
+// SocketPath is the control socket stationctl talks to.
+func (c Config) SocketPath() string { return filepath.Join(c.Data.Dir, "stationd.sock") }
+
+// Validate checks every key and names the key and the fix in its error.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if c.Station.ID == "" || !validToken(c.Station.ID) {
+		bad("station.id", "must be 1–64 letters, digits, '-', '_' or '.', got %q", c.Station.ID)
+	}
+	if c.Data.Dir == "" {
+		bad("data.dir", "must name a directory (set it in the file or STATION_DATA_DIR)")
+	}
+	if c.Data.MinFreeMB < 0 {
+		bad("data.min_free_mb", "must be 0 or more, got %d", c.Data.MinFreeMB)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "must be host:port such as 127.0.0.1:8080, got %q", c.HTTP.Listen)
+	}
+	if c.HTTP.SessionIdle <= 0 || c.HTTP.SessionMax < c.HTTP.SessionIdle {
+		bad("http.session_idle", "must be positive and not above http.session_max")
+	}
+	if !contains(kinds, c.Registry.Kind) {
+		bad("registry.kind", "unknown kind %q; known kinds: %s", c.Registry.Kind, strings.Join(kinds, ", "))
+	}
+	if err := checkURL(c.Registry.URL); err != nil {
+		bad("registry.url", "%v (set it in the file or STATION_REGISTRY_URL)", err)
+	}
+	if c.Registry.TokenURL != "" {
+		if err := checkURL(c.Registry.TokenURL); err != nil {
+			bad("registry.token_url", "%v", err)
+		}
+		if c.Registry.ClientID == "" {
+			bad("registry.client_id", "is required when registry.token_url is set")
+		}
+		if c.Registry.ClientSecret == "" && c.Registry.ClientSecretFile == "" {
+			bad("registry.client_secret", "is required when registry.token_url is set (or use registry.client_secret_file)")
+		}
+	}
+	if (c.Registry.CertFile == "") != (c.Registry.KeyFile == "") {
+		bad("registry.cert_file", "registry.cert_file and registry.key_file go together for mutual TLS")
+	}
+	if c.Registry.Timeout <= 0 {
+		bad("registry.timeout", "must be positive, such as 30s")
+	}
+	if c.Registry.IdentityType == "" {
+		bad("registry.identity_type", "must not be empty")
+	}
+	if c.Sync.Concurrency < 1 || c.Sync.Concurrency > 64 {
+		bad("sync.concurrency", "must be from 1 to 64, got %d", c.Sync.Concurrency)
+	}
+	if c.Sync.BaseBackoff <= 0 || c.Sync.MaxBackoff < c.Sync.BaseBackoff {
+		bad("sync.base_backoff", "must be positive and not above sync.max_backoff")
+	}
+	if c.Sync.Lease < time.Second {
+		bad("sync.lease", "must be at least 1s, got %s", c.Sync.Lease)
+	}
+	if c.Sync.StuckAfter <= 0 {
+		bad("sync.stuck_after", "must be positive, such as 24h")
+	}
+	if c.Sync.Retention < 0 {
+		bad("sync.retention", "must be 0 (purge at delivery) or more")
+	}
+	if c.Simulate.Registry {
+		if _, _, err := net.SplitHostPort(c.Simulate.RegistryListen); err != nil {
+			bad("simulate.registry_listen", "must be host:port, got %q", c.Simulate.RegistryListen)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func checkURL(s string) error {
+	if s == "" {
+		return errors.New("is empty")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("is not a URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("must start with http:// or https://, got %q", s)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("has no host: %q", s)
+	}
+	return nil
+}
+
+func validToken(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// EnvName returns the environment variable that overrides a section key.
+func EnvName(section, key string) string {
+	return "STATION_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
+}
+
+// applyEnv sets every field for which environ holds STATION_<SECTION>_<KEY>.
+func applyEnv(cfg *Config, environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "STATION_") {
+			env[k] = v
+		}
+	}
+	if len(env) == 0 {
+		return nil
+	}
+	root := reflect.ValueOf(cfg).Elem()
+	rt := root.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		section := yamlName(rt.Field(i))
+		sv := root.Field(i)
+		st := sv.Type()
+		for j := 0; j < st.NumField(); j++ {
+			key := yamlName(st.Field(j))
+			name := EnvName(section, key)
+			raw, ok := env[name]
+			if !ok {
+				continue
+			}
+			if err := setField(sv.Field(j), raw); err != nil {
+				return fmt.Errorf("config: %s (%s.%s): %w", name, section, key, err)
+			}
+		}
+	}
+	return nil
+}
+
+func yamlName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return name
+}
+
+func setField(v reflect.Value, raw string) error {
+	switch v.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 30s or 5m: %w", err)
+		}
+		v.SetInt(int64(d))
+		return nil
+	case []string:
+		var list []string
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				list = append(list, s)
+			}
+		}
+		v.Set(reflect.ValueOf(list))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(raw)
+	case reflect.Int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("want a whole number: %w", err)
+		}
+		v.SetInt(int64(n))
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("want true or false: %w", err)
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const valid = `
+station:
+  id: kiosk-7
+data:
+  dir: /tmp/station-test
+registry:
+  kind: osia
+  url: http://127.0.0.1:8090
+`
+
+func TestParseAppliesFileThenEnvironment(t *testing.T) {
+	cfg, err := Parse([]byte(valid), []string{
+		"STATION_HTTP_LISTEN=127.0.0.1:9999",
+		"STATION_REGISTRY_URL=https://registry.example:8443/pr",
+		"STATION_SYNC_MAX_BACKOFF=10m",
+		"STATION_REGISTRY_GALLERIES=A, B",
+		"STATION_SIMULATE_REGISTRY=true",
+		"OTHER_VAR=ignored",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Station.ID != "kiosk-7" || cfg.Data.Dir != "/tmp/station-test" {
+		t.Errorf("file values not applied: %+v", cfg.Station)
+	}
+	if cfg.HTTP.Listen != "127.0.0.1:9999" || cfg.Registry.URL != "https://registry.example:8443/pr" {
+		t.Errorf("environment not applied: %q %q", cfg.HTTP.Listen, cfg.Registry.URL)
+	}
+	if cfg.Sync.MaxBackoff != 10*time.Minute || !cfg.Simulate.Registry {
+		t.Errorf("typed environment values not applied: %v %v", cfg.Sync.MaxBackoff, cfg.Simulate.Registry)
+	}
+	if strings.Join(cfg.Registry.Galleries, "|") != "A|B" {
+		t.Errorf("galleries = %q", cfg.Registry.Galleries)
+	}
+	if cfg.Data.KEKFile != "/tmp/station-test/station.kek" {
+		t.Errorf("kek file default = %q", cfg.Data.KEKFile)
+	}
+	if cfg.Sync.Concurrency != Default().Sync.Concurrency {
+		t.Errorf("default not kept: %d", cfg.Sync.Concurrency)
+	}
+}
+
+func TestParseErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		env     []string
+		wantKey string
+	}{
+		{"unknown key", valid + "\nregistry_typo: 1\n", nil, "registry_typo"},
+		{"bad kind", valid, []string{"STATION_REGISTRY_KIND=soap"}, "registry.kind"},
+		{"bad url", valid, []string{"STATION_REGISTRY_URL=ftp://x"}, "registry.url"},
+		{"bad listen", valid, []string{"STATION_HTTP_LISTEN=8080"}, "http.listen"},
+		{"bad duration env", valid, []string{"STATION_SYNC_LEASE=soon"}, "STATION_SYNC_LEASE"},
+		{"bad int env", valid, []string{"STATION_SYNC_CONCURRENCY=many"}, "STATION_SYNC_CONCURRENCY"},
+		{"concurrency range", valid, []string{"STATION_SYNC_CONCURRENCY=0"}, "sync.concurrency"},
+		{"token without client", valid, []string{"STATION_REGISTRY_TOKEN_URL=http://127.0.0.1:1/t"}, "registry.client_id"},
+		{"half mtls", valid, []string{"STATION_REGISTRY_CERT_FILE=/c.pem"}, "registry.cert_file"},
+		{"bad station id", valid, []string{"STATION_STATION_ID=a b"}, "station.id"},
+		{"bad log level", valid, []string{"STATION_LOG_LEVEL=loud"}, "log.level"},
+		{"type mismatch", "sync:\n  concurrency: [1]\n", nil, "line 2"},
+		{"no registry url", "station:\n  id: x\n", nil, "STATION_REGISTRY_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml), tt.env)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), tt.wantKey) {
+				t.Errorf("error %q does not name %q", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestShippedConfigsAreValid(t *testing.T) {
+	for _, name := range []string{"sim.yaml", "station.yaml"} {
+		path := filepath.Join("..", "..", "configs", name)
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		env := []string{"STATION_DATA_DIR=" + t.TempDir()}
+		if _, err := Load(path, env); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), nil); err == nil {
+		t.Fatal("missing file accepted")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(valid), "STATION_SYNC_LEASE=5s")
+	f.Add([]byte("sync: {concurrency: 3}"), "STATION_REGISTRY_GALLERIES=a,,b")
+	f.Add([]byte("a: &x [*x]"), "")
+	f.Fuzz(func(t *testing.T, data []byte, env string) {
+		cfg, err := Parse(data, []string{env})
+		if err == nil {
+			if verr := cfg.Validate(); verr != nil {
+				t.Fatalf("Parse accepted a config that Validate rejects: %v", verr)
+			}
+		}
+	})
+}
