@@ -1,0 +1,432 @@
+// Command stationctl is the operator's and technician's command line for a
+// running stationd: status, the sync queue, keys, operator accounts and
+// enrollment import. It talks to the daemon over its unix control socket.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/capturestation/station/internal/api"
+	"github.com/capturestation/station/internal/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: stationctl [--config FILE | --socket PATH] COMMAND [ARGS]
+
+commands:
+  status [--json]                              station health, registry and queue
+  queue list [--state S] [--limit N] [--json]  outbox items (S: pending, inflight, failed, delivered)
+  queue show ID [--json]                       one item
+  queue retry ID [--json]                      put a failed item back in the queue
+  queue purge ID                               drop a failed item for good
+  keys show [--json]                           the station's signing key (public part)
+  enroll --osia-identity FILE.json [--person-id ID] [--json]
+                                               queue an enrollment from an OSIA Identity document
+  operators add NAME --role ROLE               create an account; the PIN or password is read from stdin
+  operators list [--json]                      the accounts
+
+The socket is <data dir>/stationd.sock; the data dir comes from --config, or
+STATION_DATA_DIR, or the default /var/lib/capture-station.
+`
+
+// cli holds what every command needs.
+type cli struct {
+	client *api.Client
+	stdin  io.Reader
+	out    io.Writer
+}
+
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stationctl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	cfgPath := fs.String("config", "", "station config file")
+	socket := fs.String("socket", "", "control socket path")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	sock, err := socketPath(*cfgPath, *socket, environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "stationctl:", err)
+		return 1
+	}
+	c := &cli{client: api.NewClient(sock), stdin: stdin, out: stdout}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := c.dispatch(ctx, fs.Args()); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "stationctl: %v\n\n%s", err, usage)
+			return 2
+		}
+		fmt.Fprintln(stderr, "stationctl:", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// socketPath finds the control socket from the flags and the environment.
+func socketPath(cfgPath, socket string, environ []string) (string, error) {
+	if socket != "" {
+		return socket, nil
+	}
+	if cfgPath != "" {
+		cfg, err := config.Load(cfgPath, environ)
+		if err != nil {
+			return "", err
+		}
+		return cfg.SocketPath(), nil
+	}
+	dir := config.Default().Data.Dir
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "STATION_DATA_DIR="); ok && v != "" {
+			dir = v
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(abs, "stationd.sock"), nil
+}
+
+func (c *cli) dispatch(ctx context.Context, args []string) error {
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "status":
+		return c.status(ctx, rest)
+	case "queue":
+		if len(rest) == 0 {
+			return usageError{"queue needs list, show, retry or purge"}
+		}
+		switch rest[0] {
+		case "list":
+			return c.queueList(ctx, rest[1:])
+		case "show":
+			return c.queueShow(ctx, rest[1:])
+		case "retry":
+			return c.queueRetry(ctx, rest[1:])
+		case "purge":
+			return c.queuePurge(ctx, rest[1:])
+		}
+		return usageError{fmt.Sprintf("unknown queue command %q", rest[0])}
+	case "keys":
+		if len(rest) == 0 || rest[0] != "show" {
+			return usageError{"keys needs show"}
+		}
+		return c.keysShow(ctx, rest[1:])
+	case "enroll":
+		return c.enroll(ctx, rest)
+	case "operators":
+		if len(rest) == 0 {
+			return usageError{"operators needs add or list"}
+		}
+		switch rest[0] {
+		case "add":
+			return c.operatorsAdd(ctx, rest[1:])
+		case "list":
+			return c.operatorsList(ctx, rest[1:])
+		}
+		return usageError{fmt.Sprintf("unknown operators command %q", rest[0])}
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// flags parses a command's flags, which may come before or after its
+// positional arguments.
+func flags(name string, args []string, define func(fs *flag.FlagSet)) ([]string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	define(fs)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{fmt.Sprintf("%s: %v", name, err)}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (c *cli) status(ctx context.Context, args []string) error {
+	var asJSON bool
+	if _, err := flags("status", args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "") }); err != nil {
+		return err
+	}
+	s, err := c.client.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return c.printJSON(s)
+	}
+	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "station\t%s (version %s, up since %s)\n", s.StationID, s.Version, s.StartedAt.Local().Format(time.DateTime))
+	ready := "ready"
+	if !s.Ready {
+		ready = "NOT READY"
+	}
+	fmt.Fprintf(tw, "state\t%s\n", ready)
+	reach := "reachable"
+	if !s.Registry.Reachable {
+		reach = "unreachable"
+		if s.Registry.LastError != "" {
+			reach += ": " + s.Registry.LastError
+		}
+	}
+	fmt.Fprintf(tw, "registry\t%s %s, %s\n", s.Registry.Kind, s.Registry.URL, reach)
+	q := s.Queue
+	fmt.Fprintf(tw, "queue\t%d pending, %d sending, %d failed, %d delivered\n", q.Pending, q.InFlight, q.Failed, q.Delivered)
+	if !q.OldestUndelivered.IsZero() {
+		fmt.Fprintf(tw, "oldest\t%s, queued %s ago\n", q.OldestUndeliveredID, time.Since(q.OldestUndelivered).Round(time.Second))
+	}
+	if !s.AcceptingEnrollments {
+		fmt.Fprintf(tw, "enrollments\tREFUSED: %s\n", s.Refusal)
+	}
+	for _, h := range s.Health {
+		if h.Level.String() != "ok" {
+			fmt.Fprintf(tw, "%s\t%s: %s\n", h.Component, h.Level, h.Message)
+		}
+	}
+	return tw.Flush()
+}
+
+func (c *cli) queueList(ctx context.Context, args []string) error {
+	var asJSON bool
+	var state string
+	var limit int
+	if _, err := flags("queue list", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&asJSON, "json", false, "")
+		fs.StringVar(&state, "state", "", "")
+		fs.IntVar(&limit, "limit", 50, "")
+	}); err != nil {
+		return err
+	}
+	l, err := c.client.Queue(ctx, state, 0, limit)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return c.printJSON(l)
+	}
+	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tTARGET\tATTEMPTS\tQUEUED\tERROR")
+	for _, it := range l.Items {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.State, it.Target, it.Attempts, it.EnqueuedAt.Local().Format(time.DateTime), it.Error)
+	}
+	if l.Next != 0 {
+		fmt.Fprintf(tw, "(more: %d shown)\n", len(l.Items))
+	}
+	return tw.Flush()
+}
+
+func oneID(name string, args []string, asJSON *bool) (string, error) {
+	pos, err := flags(name, args, func(fs *flag.FlagSet) {
+		if asJSON != nil {
+			fs.BoolVar(asJSON, "json", false, "")
+		}
+	})
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usageError{name + " needs one item ID"}
+	}
+	return pos[0], nil
+}
+
+func (c *cli) printItem(it api.QueueItem, asJSON bool) error {
+	if asJSON {
+		return c.printJSON(it)
+	}
+	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "id\t%s\ntransaction\t%s\nperson\t%s\ntarget\t%s\nstate\t%s\nattempts\t%d\nqueued\t%s\n",
+		it.ID, it.TransactionID, it.PersonID, it.Target, it.State, it.Attempts, it.EnqueuedAt.Local().Format(time.DateTime))
+	if !it.NextAttempt.IsZero() {
+		fmt.Fprintf(tw, "next attempt\t%s\n", it.NextAttempt.Local().Format(time.DateTime))
+	}
+	if !it.DeliveredAt.IsZero() {
+		fmt.Fprintf(tw, "delivered\t%s\n", it.DeliveredAt.Local().Format(time.DateTime))
+	}
+	if it.Error != "" {
+		fmt.Fprintf(tw, "error\t%s: %s\n", it.ErrorClass, it.Error)
+	}
+	return tw.Flush()
+}
+
+func (c *cli) queueShow(ctx context.Context, args []string) error {
+	var asJSON bool
+	id, err := oneID("queue show", args, &asJSON)
+	if err != nil {
+		return err
+	}
+	it, err := c.client.QueueItem(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.printItem(it, asJSON)
+}
+
+func (c *cli) queueRetry(ctx context.Context, args []string) error {
+	var asJSON bool
+	id, err := oneID("queue retry", args, &asJSON)
+	if err != nil {
+		return err
+	}
+	it, err := c.client.Retry(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.printItem(it, asJSON)
+}
+
+func (c *cli) queuePurge(ctx context.Context, args []string) error {
+	id, err := oneID("queue purge", args, nil)
+	if err != nil {
+		return err
+	}
+	if err := c.client.Purge(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "dropped %s\n", id)
+	return nil
+}
+
+func (c *cli) keysShow(ctx context.Context, args []string) error {
+	var asJSON bool
+	if _, err := flags("keys show", args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "") }); err != nil {
+		return err
+	}
+	k, err := c.client.StationKey(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return c.printJSON(k)
+	}
+	fmt.Fprintf(c.out, "kid: %s\nalg: %s\njwk: %s\n%s", k.KeyID, k.Algorithm, k.JWK, k.PEM)
+	return nil
+}
+
+// maxImportFile bounds an OSIA Identity document read by enroll.
+const maxImportFile = 64 << 20
+
+func (c *cli) enroll(ctx context.Context, args []string) error {
+	var asJSON bool
+	var file, personID string
+	if _, err := flags("enroll", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&asJSON, "json", false, "")
+		fs.StringVar(&file, "osia-identity", "", "")
+		fs.StringVar(&personID, "person-id", "", "")
+	}); err != nil {
+		return err
+	}
+	if file == "" {
+		return usageError{"enroll needs --osia-identity FILE.json"}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxImportFile+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	if len(data) > maxImportFile {
+		return fmt.Errorf("%s is larger than %d MiB", file, maxImportFile>>20)
+	}
+	res, err := c.client.EnrollOSIAIdentity(ctx, data, personID)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if asJSON {
+		return c.printJSON(res)
+	}
+	verb := "queued"
+	if !res.Created {
+		verb = "already queued"
+	}
+	fmt.Fprintf(c.out, "%s transaction %s (person %s, identity %s)\n", verb, res.TransactionID, res.PersonID, res.IdentityID)
+	return nil
+}
+
+func (c *cli) operatorsAdd(ctx context.Context, args []string) error {
+	var role string
+	pos, err := flags("operators add", args, func(fs *flag.FlagSet) { fs.StringVar(&role, "role", "operator", "") })
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"operators add needs one NAME"}
+	}
+	secret, err := bufio.NewReader(io.LimitReader(c.stdin, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the PIN or password from stdin: %w", err)
+	}
+	secret = strings.TrimRight(secret, "\r\n")
+	if secret == "" {
+		return errors.New("give the PIN or password on stdin, e.g. `stationctl operators add amina --role operator < pin.txt`")
+	}
+	if err := c.client.AddOperator(ctx, api.NewOperator{Name: pos[0], Role: role, Secret: secret}); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "created %s (%s)\n", pos[0], role)
+	return nil
+}
+
+func (c *cli) operatorsList(ctx context.Context, args []string) error {
+	var asJSON bool
+	if _, err := flags("operators list", args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "") }); err != nil {
+		return err
+	}
+	ops, err := c.client.Operators(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return c.printJSON(ops)
+	}
+	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tROLE\tLOCKED\tCREATED")
+	for _, o := range ops {
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", o.Name, o.Role, o.Locked, o.CreatedAt.Local().Format(time.DateOnly))
+	}
+	return tw.Flush()
+}
