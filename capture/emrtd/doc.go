@@ -1,0 +1,33 @@
+// Package emrtd is the protocol core for reading ICAO 9303 electronic machine
+// readable travel documents (ePassports, eID cards): command and response
+// APDUs, access control and secure messaging.
+//
+// It follows ICAO Doc 9303 part 11 (8th edition): Basic Access Control
+// (§4.3), PACE with Generic Mapping over elliptic curves (§4.4), the key
+// derivation function (§9.7.1), secure messaging with 3DES and AES (§9.8),
+// and the PACEInfo entries of EF.CardAccess (§9.2). APDUs follow ISO/IEC
+// 7816-4; the retail MAC is ISO/IEC 9797-1 MAC algorithm 3 with padding
+// method 2; AES-CMAC is NIST SP 800-38B.
+//
+// The chip sits behind Transport, which a driver implements (PC/SC, a
+// virtual chip). BAC and PACE return a *Session, itself a Transport that
+// protects every command and verifies every response, so the code reading
+// the Logical Data Structure works the same with or without secure
+// messaging. Send turns status words into *StatusError values that match the
+// sentinel errors (ErrFileNotFound, ErrSecurityStatus, ...).
+//
+// Caveats:
+//   - The elliptic curve arithmetic (Curve) uses math/big, which is not
+//     constant time. Its scalars are the terminal's single-use ephemeral
+//     keys, but a local timing observer could still learn about them.
+//   - PACE supports Generic Mapping with ECDH on NIST P-224/256/384/521 and
+//     brainpoolP256r1/384r1/512r1 with standardized domain parameter IDs.
+//     Integrated Mapping, Chip Authentication Mapping, DH (finite-field)
+//     PACE, explicit domain parameters and the other Brainpool sizes are not
+//     implemented yet; ChoosePACE skips them.
+//   - Reading the LDS (EF.COM, data groups) and Passive/Active/Chip
+//     Authentication are built on top of this package elsewhere.
+//
+// A chip-side counterpart used by the tests lives in internal/vchip; it is
+// the seed of the virtual chip simulator.
+package emrtd
