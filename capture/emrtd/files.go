@@ -1,0 +1,115 @@
+package emrtd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/capturestation/station/internal/tlv"
+)
+
+// File identifiers and application identifier of ICAO 9303-10.
+const (
+	FIDCardAccess uint16 = 0x011C
+	FIDCOM        uint16 = 0x011E
+	FIDSOD        uint16 = 0x011D
+)
+
+// aidLDS1 is the eMRTD LDS1 application identifier.
+var aidLDS1 = [...]byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
+
+// ErrFileTooLarge reports a file whose header announces more than
+// MaxFileSize bytes.
+var ErrFileTooLarge = errors.New("emrtd: file too large")
+
+// MaxFileSize bounds ReadFile: no LDS1 file legitimately exceeds it.
+const MaxFileSize = 4 << 20
+
+// DefaultChunk is the READ BINARY length used by ReadFile; 0xDF keeps a
+// protected response within a short APDU with any cipher.
+const DefaultChunk = 0xDF
+
+// SelectApplication selects the eMRTD LDS1 application (SELECT by AID, no
+// response data).
+func SelectApplication(ctx context.Context, t Transport) error {
+	_, err := Send(ctx, t, Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: aidLDS1[:]})
+	if err != nil {
+		return fmt.Errorf("selecting the eMRTD application: %w", err)
+	}
+	return nil
+}
+
+// SelectFile selects an elementary file by its identifier under the current
+// application (P1 02; for EF.CardAccess in the master file, select it before
+// the application).
+func SelectFile(ctx context.Context, t Transport, fid uint16) error {
+	_, err := Send(ctx, t, Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}})
+	if err != nil {
+		return fmt.Errorf("selecting file %04X: %w", fid, err)
+	}
+	return nil
+}
+
+// ReadBinary reads up to n bytes (1..256) of the selected file at offset,
+// with READ BINARY (B0) below 32 768 and its odd-INS form (B1, offset in
+// DO'54', data in DO'53') beyond.
+func ReadBinary(ctx context.Context, t Transport, offset, n int) ([]byte, error) {
+	if offset < 0 || offset > 0xFFFFFF || n < 1 || n > MaxShortNe {
+		return nil, fmt.Errorf("%w: READ BINARY offset %d length %d", ErrMalformedAPDU, offset, n)
+	}
+	if offset <= 0x7FFF {
+		r, err := Send(ctx, t, Command{INS: 0xB0, P1: byte(offset >> 8), P2: byte(offset), Ne: n})
+		if err != nil {
+			return nil, fmt.Errorf("reading at offset %d: %w", offset, err)
+		}
+		return r.Data, nil
+	}
+	off := []byte{byte(offset >> 16), byte(offset >> 8), byte(offset)}
+	r, err := Send(ctx, t, Command{INS: 0xB1, Data: tlv.Encode(0x54, off), Ne: min(n+4, MaxShortNe)})
+	if err != nil {
+		return nil, fmt.Errorf("reading at offset %d: %w", offset, err)
+	}
+	o, err := tlv.Find(r.Data, 0x53)
+	if err != nil {
+		return nil, fmt.Errorf("reading at offset %d: answer lacks DO'53': %w", offset, err)
+	}
+	return o.Value, nil
+}
+
+// ReadFile selects an elementary file and reads it whole. The length comes
+// from the file's own TLV header (every LDS file is one BER-TLV object) and is
+// checked against MaxFileSize before reading on; memory grows with the bytes
+// actually read, never with the announced length.
+func ReadFile(ctx context.Context, t Transport, fid uint16) ([]byte, error) {
+	if err := SelectFile(ctx, t, fid); err != nil {
+		return nil, err
+	}
+	head, err := ReadBinary(ctx, t, 0, 8)
+	if err != nil {
+		return nil, err
+	}
+	_, tn, err := tlv.ParseTag(head)
+	if err != nil {
+		return nil, fmt.Errorf("file %04X header: %w", fid, err)
+	}
+	l, ln, err := tlv.ParseLength(head[tn:])
+	if err != nil {
+		return nil, fmt.Errorf("file %04X header: %w", fid, err)
+	}
+	total := tn + ln + l
+	if l > MaxFileSize || total > MaxFileSize {
+		return nil, fmt.Errorf("%w: file %04X announces %d bytes", ErrFileTooLarge, fid, total)
+	}
+	out := append([]byte(nil), head[:min(len(head), total)]...)
+	for len(out) < total {
+		chunk, err := ReadBinary(ctx, t, len(out), min(DefaultChunk, total-len(out)))
+		if err != nil {
+			return nil, err
+		}
+		if len(chunk) == 0 {
+			return nil, fmt.Errorf("file %04X: chip returned no data at offset %d of %d", fid, len(out), total)
+		}
+		out = append(out, chunk...)
+	}
+	return out[:total], nil
+}

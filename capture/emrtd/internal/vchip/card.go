@@ -1,0 +1,296 @@
+package vchip
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/capturestation/station/capture/emrtd"
+	"github.com/capturestation/station/internal/tlv"
+)
+
+// aidLDS1 is the eMRTD LDS1 application identifier (ICAO 9303-10).
+var aidLDS1 = [...]byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
+
+// Config describes the simulated document.
+type Config struct {
+	// MRZ is the key printed in the document's MRZ (BAC and PACE-MRZ).
+	MRZ emrtd.MRZKey
+	// CAN is the card access number for PACE-CAN; empty disables it.
+	CAN string
+	// PACE lists the PACEInfos published in EF.CardAccess; empty means a
+	// BAC-only chip without EF.CardAccess.
+	PACE []emrtd.PACEInfo
+	// Files holds the LDS1 application's elementary files by FID.
+	Files map[uint16][]byte
+	// Rand supplies challenges, nonces and ephemeral keys; nil means
+	// crypto/rand.
+	Rand io.Reader
+}
+
+// Card is an in-process eMRTD chip. It implements emrtd.Transport.
+type Card struct {
+	mu         sync.Mutex
+	cfg        Config
+	cardAccess []byte
+	kEnc, kMAC []byte
+
+	appSelected bool
+	current     []byte
+	sm          *emrtd.SecureMessaging
+	rndIC       []byte
+	pace        *PACEResponder
+	paceInfo    *emrtd.PACEInfo
+	paceRef     emrtd.PasswordRef
+}
+
+var _ emrtd.Transport = (*Card)(nil)
+
+// New builds a chip from cfg.
+func New(cfg Config) (*Card, error) {
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	seed, err := cfg.MRZ.Seed()
+	if err != nil {
+		return nil, fmt.Errorf("vchip: MRZ key: %w", err)
+	}
+	c := &Card{cfg: cfg}
+	c.kEnc, c.kMAC = emrtd.BACKeys(seed)
+	if len(cfg.PACE) > 0 {
+		if c.cardAccess, err = emrtd.EncodeCardAccess(cfg.PACE...); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Transmit answers one command APDU.
+func (c *Card) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cmd, err := emrtd.ParseCommand(apdu)
+	if err != nil {
+		return sw(emrtd.SWWrongLength), nil
+	}
+	if cmd.CLA&0x0C == 0x0C {
+		if c.sm == nil {
+			return sw(emrtd.SWSMDataIncorrect), nil
+		}
+		plain, err := UnwrapCommand(c.sm, apdu)
+		if err != nil {
+			c.sm = nil
+			return sw(emrtd.SWSMDataIncorrect), nil
+		}
+		resp := c.process(plain)
+		if c.sm == nil { // the command itself ended the session
+			return resp.Bytes(), nil
+		}
+		return WrapResponse(c.sm, resp, plain.INS&1 == 1), nil
+	}
+	if c.sm != nil {
+		// A plain command ends secure messaging.
+		c.sm = nil
+		return sw(emrtd.SWSMDataMissing), nil
+	}
+	return c.process(cmd).Bytes(), nil
+}
+
+func sw(s uint16) []byte { return []byte{byte(s >> 8), byte(s)} }
+
+func status(s uint16) emrtd.Response { return emrtd.Response{SW: s} }
+
+func (c *Card) process(cmd emrtd.Command) emrtd.Response {
+	if cmd.CLA&0x10 != 0 && cmd.INS != 0x86 {
+		return status(0x6884) // chaining not supported
+	}
+	switch cmd.INS {
+	case 0xA4:
+		return c.selectFile(cmd)
+	case 0xB0, 0xB1:
+		return c.readBinary(cmd)
+	case 0x84:
+		return c.getChallenge(cmd)
+	case 0x82:
+		return c.mutualAuthenticate(cmd)
+	case 0x22:
+		return c.setAT(cmd)
+	case 0x86:
+		return c.generalAuthenticate(cmd)
+	}
+	return status(emrtd.SWINSNotSupported)
+}
+
+func (c *Card) selectFile(cmd emrtd.Command) emrtd.Response {
+	switch cmd.P1 {
+	case 0x04:
+		if !bytes.Equal(cmd.Data, aidLDS1[:]) {
+			return status(emrtd.SWFileNotFound)
+		}
+		c.appSelected, c.current = true, nil
+		return status(emrtd.SWSuccess)
+	case 0x00, 0x02:
+		if len(cmd.Data) != 2 {
+			return status(emrtd.SWWrongData)
+		}
+		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+		if fid == emrtd.FIDCardAccess && c.cardAccess != nil {
+			c.current = c.cardAccess
+			return status(emrtd.SWSuccess)
+		}
+		data, ok := c.cfg.Files[fid]
+		if !ok || !c.appSelected {
+			return status(emrtd.SWFileNotFound)
+		}
+		if c.sm == nil {
+			return status(emrtd.SWSecurityStatus)
+		}
+		c.current = data
+		return status(emrtd.SWSuccess)
+	}
+	return status(emrtd.SWWrongP1P2)
+}
+
+func (c *Card) readBinary(cmd emrtd.Command) emrtd.Response {
+	if c.current == nil {
+		return status(emrtd.SWConditionsNotSatisfied)
+	}
+	var offset int
+	if cmd.INS == 0xB0 {
+		if cmd.P1&0x80 != 0 {
+			return status(emrtd.SWFunctionNotSupported) // short EF identifiers
+		}
+		offset = int(cmd.P1)<<8 | int(cmd.P2)
+	} else {
+		o, err := tlv.Find(cmd.Data, 0x54)
+		if err != nil || len(o.Value) == 0 || len(o.Value) > 3 {
+			return status(emrtd.SWWrongData)
+		}
+		for _, b := range o.Value {
+			offset = offset<<8 | int(b)
+		}
+	}
+	if offset > len(c.current) {
+		return status(emrtd.SWWrongParameters)
+	}
+	n := min(cmd.Ne, len(c.current)-offset)
+	data := c.current[offset : offset+n]
+	if cmd.INS == 0xB1 {
+		data = tlv.Encode(0x53, data)
+	}
+	code := uint16(emrtd.SWSuccess)
+	if n < cmd.Ne {
+		code = emrtd.SWEndOfFile
+	}
+	return emrtd.Response{Data: data, SW: code}
+}
+
+func (c *Card) getChallenge(cmd emrtd.Command) emrtd.Response {
+	if cmd.Ne != 8 {
+		return status(emrtd.SWWrongLength)
+	}
+	c.sm = nil
+	c.rndIC = make([]byte, 8)
+	if _, err := io.ReadFull(c.cfg.Rand, c.rndIC); err != nil {
+		return status(emrtd.SWNoPreciseDiagnosis)
+	}
+	return emrtd.Response{Data: c.rndIC, SW: emrtd.SWSuccess}
+}
+
+func (c *Card) mutualAuthenticate(cmd emrtd.Command) emrtd.Response {
+	if c.rndIC == nil {
+		return status(emrtd.SWConditionsNotSatisfied)
+	}
+	rndIC := c.rndIC
+	c.rndIC = nil
+	kIC := make([]byte, 16)
+	if _, err := io.ReadFull(c.cfg.Rand, kIC); err != nil {
+		return status(emrtd.SWNoPreciseDiagnosis)
+	}
+	ans, sm, err := BACAnswer(c.kEnc, c.kMAC, rndIC, kIC, cmd.Data)
+	if err != nil {
+		return status(emrtd.SWAuthenticationFailed)
+	}
+	c.sm = sm
+	return emrtd.Response{Data: ans, SW: emrtd.SWSuccess}
+}
+
+func (c *Card) setAT(cmd emrtd.Command) emrtd.Response {
+	if cmd.P1 != 0xC1 || cmd.P2 != 0xA4 {
+		return status(emrtd.SWWrongP1P2)
+	}
+	c.pace, c.paceInfo, c.sm = nil, nil, nil
+	proto, err := tlv.Find(cmd.Data, 0x80)
+	if err != nil {
+		return status(emrtd.SWWrongData)
+	}
+	ref, err := tlv.Find(cmd.Data, 0x83)
+	if err != nil || len(ref.Value) != 1 {
+		return status(emrtd.SWWrongData)
+	}
+	var oid asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(tlv.Encode(0x06, proto.Value), &oid); err != nil {
+		return status(emrtd.SWWrongData)
+	}
+	paramID := -1
+	if p, err := tlv.Find(cmd.Data, 0x84); err == nil && len(p.Value) == 1 {
+		paramID = int(p.Value[0])
+	}
+	for i := range c.cfg.PACE {
+		info := c.cfg.PACE[i]
+		if info.Protocol.Equal(oid) && (paramID < 0 || paramID == info.ParameterID) {
+			c.paceInfo, c.paceRef = &info, emrtd.PasswordRef(ref.Value[0])
+			return status(emrtd.SWSuccess)
+		}
+	}
+	return status(emrtd.SWReferenceNotFound)
+}
+
+func (c *Card) password(ref emrtd.PasswordRef) (emrtd.Password, error) {
+	switch ref {
+	case emrtd.PasswordMRZ:
+		return c.cfg.MRZ.PACEPassword()
+	case emrtd.PasswordCAN:
+		if c.cfg.CAN != "" {
+			return emrtd.CANPassword(c.cfg.CAN)
+		}
+	}
+	return emrtd.Password{}, errors.New("vchip: password type not available")
+}
+
+func (c *Card) generalAuthenticate(cmd emrtd.Command) emrtd.Response {
+	if c.paceInfo == nil {
+		return status(emrtd.SWConditionsNotSatisfied)
+	}
+	if c.pace == nil {
+		pw, err := c.password(c.paceRef)
+		if err != nil {
+			return status(emrtd.SWReferenceNotFound)
+		}
+		if c.pace, err = NewPACEResponder(*c.paceInfo, pw, c.cfg.Rand); err != nil {
+			return status(emrtd.SWFunctionNotSupported)
+		}
+	}
+	last := cmd.CLA&0x10 == 0
+	ans, sm, err := c.pace.Step(cmd.Data)
+	if err != nil || last != (sm != nil) {
+		c.pace, c.paceInfo = nil, nil
+		if errors.Is(err, ErrPACEToken) {
+			return status(emrtd.SWAuthenticationFailed)
+		}
+		return status(emrtd.SWWrongData)
+	}
+	if sm != nil {
+		c.pace, c.paceInfo = nil, nil
+		c.sm = sm
+	}
+	return emrtd.Response{Data: ans, SW: emrtd.SWSuccess}
+}
