@@ -243,14 +243,14 @@ func TestPACERejectsBadChipAnswers(t *testing.T) {
 		want error
 	}{
 		{"nonce missing", [][]byte{ok, unhex(t, "7C009000")}, emrtd.ErrPACE},
-		{"short nonce", [][]byte{ok, unhex(t, "7C0480020102" + "9000")}, emrtd.ErrPACE},
-		{"mapping key off curve", [][]byte{ok, unhex(t, "7C128010" + g1NonceEnc + "9000"),
+		{"short nonce", [][]byte{ok, unhex(t, "7C0480020102"+"9000")}, emrtd.ErrPACE},
+		{"mapping key off curve", [][]byte{ok, unhex(t, "7C128010"+g1NonceEnc+"9000"),
 			append(append(unhex(t, "7C438241"), offCurve...), 0x90, 0)}, emrtd.ErrPACE},
-		{"chip echoes terminal key", [][]byte{ok, unhex(t, "7C128010" + g1NonceEnc + "9000"),
-			unhex(t, "7C438241" + g1PKMapIC + "9000"), unhex(t, "7C438441" + g1PKIFD + "9000")}, emrtd.ErrPACE},
-		{"wrong chip token", [][]byte{ok, unhex(t, "7C128010" + g1NonceEnc + "9000"),
-			unhex(t, "7C438241" + g1PKMapIC + "9000"), unhex(t, "7C438441" + g1PKIC + "9000"),
-			unhex(t, "7C0A8608" + "3ABB9674BCE93C09" + "9000")}, emrtd.ErrPACE},
+		{"chip echoes terminal key", [][]byte{ok, unhex(t, "7C128010"+g1NonceEnc+"9000"),
+			unhex(t, "7C438241"+g1PKMapIC+"9000"), unhex(t, "7C438441"+g1PKIFD+"9000")}, emrtd.ErrPACE},
+		{"wrong chip token", [][]byte{ok, unhex(t, "7C128010"+g1NonceEnc+"9000"),
+			unhex(t, "7C438241"+g1PKMapIC+"9000"), unhex(t, "7C438441"+g1PKIC+"9000"),
+			unhex(t, "7C0A8608"+"3ABB9674BCE93C09"+"9000")}, emrtd.ErrPACE},
 		{"MSE refused", [][]byte{unhex(t, "6A88")}, emrtd.ErrReferenceNotFound},
 	}
 	for _, tt := range tests {
