@@ -143,6 +143,8 @@ func TestAppendixG1WorkedExample(t *testing.T) {
 				{"008600000C7C0A8508" + g1TIFD + "00", "7C0A8608" + g1TIC + "9000"},
 			})
 			// The first protected command uses SSC 1 with AES (IV = E(KS_enc, SSC)).
+			// These bytes are not part of Appendix G.1; they follow from its
+			// session keys and agree with an independent implementation.
 			rec.log = nil
 			if err := emrtd.SelectApplication(ctx, sess); err != nil {
 				t.Fatal(err)

@@ -266,3 +266,23 @@ func FuzzCurveUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestPlainCommandEndsChipSession(t *testing.T) {
+	ctx := context.Background()
+	card := appendixDChip(t)
+	if err := emrtd.SelectApplication(ctx, card); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := emrtd.BAC(ctx, card, appendixDKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A plain command aborts secure messaging on the chip: the LDS is
+	// protected again and the old session's commands are refused.
+	if err := emrtd.SelectFile(ctx, card, emrtd.FIDCOM); !errors.Is(err, emrtd.ErrSecurityStatus) {
+		t.Fatalf("plain SELECT after BAC: %v, want ErrSecurityStatus", err)
+	}
+	if err := emrtd.SelectFile(ctx, sess, emrtd.FIDCOM); !errors.Is(err, emrtd.ErrSMDataIncorrect) {
+		t.Fatalf("protected SELECT after abort: %v, want ErrSMDataIncorrect", err)
+	}
+}

@@ -96,11 +96,9 @@ func (c *Card) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 		}
 		return WrapResponse(c.sm, resp, plain.INS&1 == 1), nil
 	}
-	if c.sm != nil {
-		// A plain command ends secure messaging.
-		c.sm = nil
-		return sw(emrtd.SWSMDataMissing), nil
-	}
+	// A plain command ends secure messaging (ICAO 9303-11 §9.8) and is then
+	// processed without it: LDS files answer 6982 again.
+	c.sm = nil
 	return c.process(cmd).Bytes(), nil
 }
 
