@@ -251,25 +251,30 @@ func parseInt(o tlv.Object) (int, error) {
 	return v, nil
 }
 
-// Supported reports whether PACE can run this entry: Generic Mapping with
-// ECDH on a curve CurveByID knows.
+// Supported reports whether PACE can run this entry: Generic Mapping over
+// ECDH or DH with standardized domain parameters GroupByID knows.
 func (p PACEInfo) Supported() bool {
-	if p.Agreement != AgreementECDH || p.Mapping != MappingGeneric || !p.Cipher.valid() {
+	if p.Mapping != MappingGeneric || !p.Cipher.valid() {
 		return false
 	}
-	_, err := CurveByID(p.ParameterID)
-	return err == nil
+	g, err := GroupByID(p.ParameterID)
+	return err == nil && g.Agreement() == p.Agreement
 }
 
-// ChoosePACE picks the PACEInfo to use: among the supported entries, AES
-// before 3DES and longer keys first, then the order of the file.
+// ChoosePACE picks the PACEInfo to use: among the supported entries, ECDH
+// before DH, AES before 3DES and longer keys first, then the order of the
+// file.
 func (ca *CardAccess) ChoosePACE() (PACEInfo, error) {
 	best := -1
 	rank := func(p PACEInfo) int {
+		r := int(p.Cipher)
 		if p.Cipher == TDES {
-			return 0
+			r = 0
 		}
-		return int(p.Cipher)
+		if p.Agreement == AgreementECDH {
+			r += 10
+		}
+		return r
 	}
 	for i, p := range ca.PACE {
 		if !p.Supported() {

@@ -268,19 +268,5 @@ func (c *Curve) Unmarshal(b []byte) (*big.Int, *big.Int, error) {
 // bits and retries while the value is out of range. It returns the scalar as
 // a big-endian byte string of N's byte length.
 func (c *Curve) RandomScalar(rnd io.Reader) ([]byte, error) {
-	n := (c.N.BitLen() + 7) / 8
-	excess := uint(8*n - c.N.BitLen())
-	buf := make([]byte, n)
-	k := new(big.Int)
-	for range 128 {
-		if _, err := io.ReadFull(rnd, buf); err != nil {
-			return nil, fmt.Errorf("emrtd: drawing a private key: %w", err)
-		}
-		buf[0] &= 0xFF >> excess
-		k.SetBytes(buf)
-		if k.Sign() > 0 && k.Cmp(c.N) < 0 {
-			return buf, nil
-		}
-	}
-	return nil, errors.New("emrtd: random source keeps producing out-of-range keys; check it")
+	return randomBelow(c.N, rnd)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 
 	"github.com/capturestation/station/internal/tlv"
 )
@@ -31,7 +30,6 @@ const (
 	TagTokenIFD        tlv.Tag = 0x85
 	TagTokenIC         tlv.Tag = 0x86
 	TagPublicKey       tlv.Tag = 0x7F49
-	TagECPoint         tlv.Tag = 0x86
 )
 
 // PACEOptions tunes a PACE run.
@@ -51,18 +49,6 @@ func PACEPasswordKey(pw Password, c Cipher) []byte {
 	return KDF(pw.Secret, KDFPassword, c)
 }
 
-// MapGeneric computes the Generic Mapping generator G~ = s·G + H (ICAO
-// 9303-11 §4.4.3.3.1), where s is the decrypted nonce and H the shared point
-// of the mapping key agreement.
-func MapGeneric(c *Curve, nonce []byte, hx, hy *big.Int) (*big.Int, *big.Int, error) {
-	sx, sy := c.ScalarBaseMult(nonce)
-	gx, gy := c.Add(sx, sy, hx, hy)
-	if gx.Sign() == 0 && gy.Sign() == 0 {
-		return nil, nil, fmt.Errorf("%w: mapped generator is the point at infinity", ErrPACE)
-	}
-	return gx, gy, nil
-}
-
 // PACESessionKeys derives KS_enc and KS_mac from the shared secret (the
 // x-coordinate of the agreed point) (ICAO 9303-11 §9.7.1).
 func PACESessionKeys(shared []byte, c Cipher) (ksEnc, ksMAC []byte) {
@@ -71,20 +57,20 @@ func PACESessionKeys(shared []byte, c Cipher) (ksEnc, ksMAC []byte) {
 
 // PublicKeyDO builds the public key data object 7F49 over which PACE tokens
 // are computed (ICAO 9303-11 §4.4.3.4, §9.4): the protocol OID (06) and the
-// uncompressed elliptic curve point (86).
-func PublicKeyDO(protocol asn1.ObjectIdentifier, point []byte) ([]byte, error) {
+// public value under the group's tag (86 for a point, 84 for DH).
+func PublicKeyDO(protocol asn1.ObjectIdentifier, valueTag tlv.Tag, value []byte) ([]byte, error) {
 	oid, err := asn1.Marshal(protocol)
 	if err != nil {
 		return nil, fmt.Errorf("encoding protocol OID: %w", err)
 	}
-	return tlv.EncodeConstructed(TagPublicKey, oid, tlv.Encode(TagECPoint, point)), nil
+	return tlv.EncodeConstructed(TagPublicKey, oid, tlv.Encode(valueTag, value)), nil
 }
 
 // PACEToken computes the authentication token over the other party's public
-// key: MAC(KS_mac, 7F49{OID, 86 point}) with AES-CMAC truncated to 8 bytes,
-// or the retail MAC for 3DES (ICAO 9303-11 §4.4.3.4).
-func PACEToken(c Cipher, ksMAC []byte, protocol asn1.ObjectIdentifier, point []byte) ([]byte, error) {
-	do, err := PublicKeyDO(protocol, point)
+// key: MAC(KS_mac, 7F49{OID, public value}) with AES-CMAC truncated to 8
+// bytes, or the retail MAC for 3DES (ICAO 9303-11 §4.4.3.4).
+func PACEToken(c Cipher, ksMAC []byte, protocol asn1.ObjectIdentifier, valueTag tlv.Tag, value []byte) ([]byte, error) {
+	do, err := PublicKeyDO(protocol, valueTag, value)
 	if err != nil {
 		return nil, err
 	}
@@ -102,16 +88,20 @@ func PACEToken(c Cipher, ksMAC []byte, protocol asn1.ObjectIdentifier, point []b
 // of the cipher's block size.
 func ZeroSSC(c Cipher) []byte { return make([]byte, c.BlockSize()) }
 
-// PACE runs PACE with Generic Mapping over ECDH (ICAO 9303-11 §4.4) with the
-// password and the chip's PACEInfo (see ParseCardAccess and ChoosePACE) and
-// returns the secure messaging session, whose SSC starts at zero.
+// PACE runs PACE with Generic Mapping (ICAO 9303-11 §4.4), over ECDH or DH,
+// with the password and the chip's PACEInfo (see ParseCardAccess and
+// ChoosePACE) and returns the secure messaging session, whose SSC starts at
+// zero.
 func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PACEOptions) (*Session, error) {
-	if info.Agreement != AgreementECDH || info.Mapping != MappingGeneric {
-		return nil, fmt.Errorf("%w: %v-%v PACE is not implemented; choose a GM ECDH PACEInfo", ErrUnsupportedParameters, info.Agreement, info.Mapping)
+	if info.Mapping != MappingGeneric {
+		return nil, fmt.Errorf("%w: %v mapping is not implemented; choose a Generic Mapping PACEInfo", ErrUnsupportedParameters, info.Mapping)
 	}
-	curve, err := CurveByID(info.ParameterID)
+	group, err := GroupByID(info.ParameterID)
 	if err != nil {
 		return nil, err
+	}
+	if group.Agreement() != info.Agreement {
+		return nil, fmt.Errorf("%w: %v protocol with %v domain parameters %d", ErrUnsupportedParameters, info.Agreement, group.Agreement(), info.ParameterID)
 	}
 	c := info.Cipher
 	if !c.valid() {
@@ -150,51 +140,51 @@ func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PAC
 	}
 
 	// Step 2: mapping.
-	skMap, err := curve.RandomScalar(rnd)
+	skMap, err := group.RandomScalar(rnd)
 	if err != nil {
 		return nil, err
 	}
-	pkMapIFD := curve.Marshal(curve.ScalarBaseMult(skMap))
-	pkMapICRaw, err := generalAuthenticate(ctx, t, true, tlv.Encode(TagMappingIFD, pkMapIFD), TagMappingIC)
+	pkMapIFD, err := group.PublicKey(skMap, nil)
+	if err != nil {
+		return nil, err
+	}
+	pkMapIC, err := generalAuthenticate(ctx, t, true, tlv.Encode(TagMappingIFD, pkMapIFD), TagMappingIC)
 	if err != nil {
 		return nil, fmt.Errorf("PACE: mapping: %w", err)
 	}
-	mx, my, err := curve.Unmarshal(pkMapICRaw)
+	h, err := group.Agree(skMap, pkMapIC)
 	if err != nil {
 		return nil, fmt.Errorf("%w: chip mapping key: %v", ErrPACE, err)
 	}
-	hx, hy := curve.ScalarMult(mx, my, skMap)
-	gx, gy, err := MapGeneric(curve, s, hx, hy)
+	gen, err := group.MapGeneric(s, h)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrPACE, err)
 	}
 
 	// Step 3: key agreement on the mapped generator.
-	skEph, err := curve.RandomScalar(rnd)
+	skEph, err := group.RandomScalar(rnd)
 	if err != nil {
 		return nil, err
 	}
-	pkIFD := curve.Marshal(curve.ScalarMult(gx, gy, skEph))
-	pkICRaw, err := generalAuthenticate(ctx, t, true, tlv.Encode(TagEphemeralIFD, pkIFD), TagEphemeralIC)
+	pkIFD, err := group.PublicKey(skEph, gen)
+	if err != nil {
+		return nil, err
+	}
+	pkIC, err := generalAuthenticate(ctx, t, true, tlv.Encode(TagEphemeralIFD, pkIFD), TagEphemeralIC)
 	if err != nil {
 		return nil, fmt.Errorf("PACE: key agreement: %w", err)
 	}
-	px, py, err := curve.Unmarshal(pkICRaw)
+	if subtle.ConstantTimeCompare(pkIC, pkIFD) == 1 {
+		return nil, fmt.Errorf("%w: chip echoed the terminal's ephemeral key", ErrPACE)
+	}
+	k, err := group.Agree(skEph, pkIC)
 	if err != nil {
 		return nil, fmt.Errorf("%w: chip ephemeral key: %v", ErrPACE, err)
 	}
-	if subtle.ConstantTimeCompare(pkICRaw, pkIFD) == 1 {
-		return nil, fmt.Errorf("%w: chip echoed the terminal's ephemeral key", ErrPACE)
-	}
-	kx, ky := curve.ScalarMult(px, py, skEph)
-	if kx.Sign() == 0 && ky.Sign() == 0 {
-		return nil, fmt.Errorf("%w: shared point is the point at infinity", ErrPACE)
-	}
-	shared := kx.FillBytes(make([]byte, curve.ByteLen()))
-	ksEnc, ksMAC := PACESessionKeys(shared, c)
+	ksEnc, ksMAC := PACESessionKeys(group.SharedSecret(k), c)
 
 	// Step 4: mutual authentication tokens.
-	tIFD, err := PACEToken(c, ksMAC, info.Protocol, pkICRaw)
+	tIFD, err := PACEToken(c, ksMAC, info.Protocol, group.PublicKeyTag(), pkIC)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +195,7 @@ func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PAC
 		}
 		return nil, fmt.Errorf("PACE: mutual authentication: %w", err)
 	}
-	want, err := PACEToken(c, ksMAC, info.Protocol, pkIFD)
+	want, err := PACEToken(c, ksMAC, info.Protocol, group.PublicKeyTag(), pkIFD)
 	if err != nil {
 		return nil, err
 	}

@@ -66,35 +66,47 @@ func TestAppendixG1Computations(t *testing.T) {
 	}
 	eqHex(t, "nonce s", s, g1Nonce)
 
-	c, _ := emrtd.CurveByID(emrtd.ParamBrainpoolP256r1)
-	eqHex(t, "PK_map,IFD", c.Marshal(c.ScalarBaseMult(unhex(t, g1SKMapIFD))), g1PKMapIFD)
-	eqHex(t, "PK_map,IC", c.Marshal(c.ScalarBaseMult(unhex(t, g1SKMapIC))), g1PKMapIC)
-	mx, my, err := c.Unmarshal(unhex(t, g1PKMapIC))
+	g, _ := emrtd.GroupByID(emrtd.ParamBrainpoolP256r1)
+	pub := func(sk, gen string) []byte {
+		var genB []byte
+		if gen != "" {
+			genB = unhex(t, gen)
+		}
+		p, err := g.PublicKey(unhex(t, sk), genB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	eqHex(t, "PK_map,IFD", pub(g1SKMapIFD, ""), g1PKMapIFD)
+	eqHex(t, "PK_map,IC", pub(g1SKMapIC, ""), g1PKMapIC)
+	h, err := g.Agree(unhex(t, g1SKMapIFD), unhex(t, g1PKMapIC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hx, hy := c.ScalarMult(mx, my, unhex(t, g1SKMapIFD))
-	eqHex(t, "H", c.Marshal(hx, hy), g1H)
-	gx, gy, err := emrtd.MapGeneric(c, s, hx, hy)
+	eqHex(t, "H", h, g1H)
+	gen, err := g.MapGeneric(s, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eqHex(t, "G~", c.Marshal(gx, gy), g1GHat)
-	eqHex(t, "PK_IFD", c.Marshal(c.ScalarMult(gx, gy, unhex(t, g1SKIFD))), g1PKIFD)
-	eqHex(t, "PK_IC", c.Marshal(c.ScalarMult(gx, gy, unhex(t, g1SKIC))), g1PKIC)
-	px, py, _ := c.Unmarshal(unhex(t, g1PKIC))
-	kx, _ := c.ScalarMult(px, py, unhex(t, g1SKIFD))
-	shared := kx.FillBytes(make([]byte, 32))
+	eqHex(t, "G~", gen, g1GHat)
+	eqHex(t, "PK_IFD", pub(g1SKIFD, g1GHat), g1PKIFD)
+	eqHex(t, "PK_IC", pub(g1SKIC, g1GHat), g1PKIC)
+	k, err := g.Agree(unhex(t, g1SKIFD), unhex(t, g1PKIC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := g.SharedSecret(k)
 	eqHex(t, "K", shared, g1Shared)
 	ksEnc, ksMAC := emrtd.PACESessionKeys(shared, emrtd.AES128)
 	eqHex(t, "KS_enc", ksEnc, g1KSEnc)
 	eqHex(t, "KS_mac", ksMAC, g1KSMAC)
-	tIFD, err := emrtd.PACEToken(emrtd.AES128, ksMAC, info.Protocol, unhex(t, g1PKIC))
+	tIFD, err := emrtd.PACEToken(emrtd.AES128, ksMAC, info.Protocol, 0x86, unhex(t, g1PKIC))
 	if err != nil {
 		t.Fatal(err)
 	}
 	eqHex(t, "T_IFD", tIFD, g1TIFD)
-	tIC, _ := emrtd.PACEToken(emrtd.AES128, ksMAC, info.Protocol, unhex(t, g1PKIFD))
+	tIC, _ := emrtd.PACEToken(emrtd.AES128, ksMAC, info.Protocol, 0x86, unhex(t, g1PKIFD))
 	eqHex(t, "T_IC", tIC, g1TIC)
 }
 
@@ -164,19 +176,24 @@ func TestAppendixG1WorkedExample(t *testing.T) {
 
 func TestPACEAllCurvesAndCiphers(t *testing.T) {
 	ciphers := []emrtd.Cipher{emrtd.TDES, emrtd.AES128, emrtd.AES192, emrtd.AES256}
-	curves := []int{emrtd.ParamNISTP256, emrtd.ParamNISTP384, emrtd.ParamNISTP521,
-		emrtd.ParamBrainpoolP256r1, emrtd.ParamBrainpoolP384r1, emrtd.ParamBrainpoolP512r1}
-	for i, id := range curves {
-		// Every curve once, every cipher at least once, keeping the test fast.
+	groups := []int{emrtd.ParamNISTP256, emrtd.ParamNISTP384, emrtd.ParamNISTP521,
+		emrtd.ParamBrainpoolP256r1, emrtd.ParamBrainpoolP384r1, emrtd.ParamBrainpoolP512r1,
+		emrtd.ParamNISTP224, emrtd.ParamDH1024}
+	for i, id := range groups {
+		// Every group once, every cipher at least once, keeping the test fast.
 		c := ciphers[i%len(ciphers)]
 		t.Run(fmt.Sprintf("param%d-%v", id, c), func(t *testing.T) {
 			t.Parallel()
-			oid, err := emrtd.PACEProtocol(emrtd.AgreementECDH, emrtd.MappingGeneric, c)
+			g, err := emrtd.GroupByID(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			oid, err := emrtd.PACEProtocol(g.Agreement(), emrtd.MappingGeneric, c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			info := emrtd.PACEInfo{Protocol: oid, Version: 2, ParameterID: id,
-				Agreement: emrtd.AgreementECDH, Mapping: emrtd.MappingGeneric, Cipher: c}
+				Agreement: g.Agreement(), Mapping: emrtd.MappingGeneric, Cipher: c}
 			card, err := vchip.New(vchip.Config{MRZ: appendixGKey, CAN: "123456", PACE: []emrtd.PACEInfo{info},
 				Files: map[uint16][]byte{emrtd.FIDCOM: unhex(t, appendixDCOM)}})
 			if err != nil {
@@ -277,8 +294,10 @@ func TestCardAccessChoice(t *testing.T) {
 		{"G.1", g1CardAccess, "0.4.0.127.0.7.2.2.4.2.2", 1},
 		// GM 3DES and GM AES-256 on brainpoolP256r1: AES-256 wins.
 		{"prefers AES", "31283012060A04007F0007020204020102010202010D3012060A04007F0007020204020402010202010D", "0.4.0.127.0.7.2.2.4.2.4", 2},
-		// DH-GM and ECDH-IM only: nothing supported.
-		{"unsupported", "31283012060A04007F000702020401020201020201003012060A04007F0007020204040202010202010D", "", 2},
+		// DH-GM and ECDH-IM: DH-GM, the only Generic Mapping.
+		{"DH", "31283012060A04007F000702020401020201020201003012060A04007F0007020204040202010202010D", "0.4.0.127.0.7.2.2.4.1.2", 2},
+		// ECDH-IM and ECDH-CAM only: nothing supported.
+		{"unsupported", "31283012060A04007F0007020204040202010202010D3012060A04007F0007020204060202010202010D", "", 2},
 		// GM and CAM: GM chosen.
 		{"GM over CAM", "31283012060A04007F0007020204020202010202010D3012060A04007F0007020204060202010202010D", "0.4.0.127.0.7.2.2.4.2.2", 2},
 	}
@@ -328,5 +347,143 @@ func TestRandomScalarRange(t *testing.T) {
 	}
 	if v := new(big.Int).SetBytes(k); v.Sign() <= 0 || v.Cmp(c.N) >= 0 {
 		t.Fatal("scalar out of range")
+	}
+}
+
+// Values of the ICAO 9303-11 Appendix G.2 worked example (PACE, DH Generic
+// Mapping, 1024-bit MODP group with 160-bit subgroup, AES-128, MRZ password).
+const (
+	g2CardAccess = "31143012060A04007F00070202040102020102020100"
+	g2Nonce      = "FA5B7E3E49753A0DB9178B7B9BD898C8"
+	g2NonceEnc   = "854D8DF5827FA6852D1A4FA701CDDDCA"
+	g2SKMapIFD   = "5265030F751F4AD18B08AC565FC7AC952E41618D"
+	g2PKMapIFD   = "23FB3749EA030D2A25B278D2A562047ADE3F01B74F17A15402CB7352CA7D2B3EB71C343DB13D1DEBCE9A3666DBCFC920" +
+		"B49174A602CB47965CAA73DC702489A44D41DB914DE9613DC5E98C94160551C0DF86274B9359BC0490D01B03AD54022D" +
+		"CB4F57FAD6322497D7A1E28D46710F461AFE710FBBBC5F8BA166F4311975EC6C"
+	g2SKMapIC = "66DDAFEAC1609CB5B963BB0CB3FF8B3E047F336C"
+	g2PKMapIC = "78879F57225AA8080D52ED0FC890A4B25336F699AA89A2D3A189654AF70729E623EA5738B26381E4DA19E004706FACE7" +
+		"B235C2DBF2F38748312F3C98C2DD4882A41947B324AA1259AC22579DB93F7085655AF30889DBB845D9E6783FE42C9F24" +
+		"49400306254C8AE8EE9DD812A804C0B66E8CAFC14F84D8258950A91B44126EE6"
+	g2H = "5BABEBEF5B74E5BA94B5C063FDA15F1F1CDE94873EE0A5D3A2FCAB49F258D07F544F13CB66658C3AFEE9E727389BE3F6" +
+		"CBBBD32128A8C21DD6EEA3CF7091CDDFB08B8D007D40318DCCA4FFBF51208790FB4BD111E5A968ED6B6F08B26CA87C41" +
+		"0B3CE0C310CE104EABD16629AA48620C1279270CB0750C0D37C57FFFE302AE7F"
+	g2GHat = "7C9CBFE98F9FBDDA8D143506FA7D9306F4CB17E3C71707AFF5E1C1A12370249684D64EE37AF44B8DBD9D45BF6023919C" +
+		"BAA027AB97ACC771666C8E98FF483301BFA4872DEDE9034EDFACB70814166B7F360676829B826BEA57291B5AD69FBC84" +
+		"EF1E779032A305803F74341793E869742D401325B37EE8565FFCDEE618342DC5"
+	g2SKIFD = "89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA"
+	g2PKIFD = "907D89E2D425A178AA81AF4A7774EC8E388C115CAE67031E85EECE520BD911551B9AE4D04369F29A02626C86FBC674" +
+		"7CC7BC352645B6161A2A42D44EDA80A08FA8D61B76D3A154AD8A5A51786B0BC07147057871A922212C5F67F431731722" +
+		"36B7747D1671E6D692A3C7D40A0C3C5CE397545D015C175EB5130551EDBC2EE5D4"
+	g2SKIC = "A5B780126B7C980E9FCEA1D4539DA1D27C342DFA"
+	g2PKIC = "075693D9AE941877573E634B6E644F8E60AF17A0076B8B123D9201074D36152BD8B3A213F53820C42ADC79AB5D0AEEC3" +
+		"AEFB91394DA476BD97B9B14D0A65C1FC71A0E019CB08AF55E1F729005FBA7E3FA5DC41899238A250767A6D46DB974064" +
+		"386CD456743585F8E5D90CC8B4004B1F6D866C79CE0584E49687FF61BC29AEA1"
+	g2Shared = "6BABC7B3A72BCD7EA385E4C62DB2625BD8613B24149E146A629311C4CA6698E38B834B6A9E9CD7184BA8834AFF5043D4" +
+		"36950C4C1E7832367C10CB8C314D40E5990B0DF7013E64B4549E2270923D06F08CFF6BD3E977DDE6ABE4C31D55C0FA2E" +
+		"465E553E77BDF75E3193D3834FC26E8EB1EE2FA1E4FC97C18C3F6CFFFE2607FD"
+	g2TIFD = "B46DD9BD4D98381F"
+	g2TIC  = "917F37B5C0E6D8D1"
+	// The example chip also returns the certification authority reference
+	// for Terminal Authentication in DO'87'.
+	g2CAR = "870F444554455354435643413030303033"
+)
+
+func g2Info(t testing.TB) emrtd.PACEInfo {
+	t.Helper()
+	ca, err := emrtd.ParseCardAccess(unhex(t, g2CardAccess))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ca.ChoosePACE()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+func TestAppendixG2Computations(t *testing.T) {
+	info := g2Info(t)
+	if info.Agreement != emrtd.AgreementDH || info.ParameterID != emrtd.ParamDH1024 || info.Cipher != emrtd.AES128 {
+		t.Fatalf("PACEInfo = %+v", info)
+	}
+	g, err := emrtd.GroupByID(info.ParameterID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dh := g.(*emrtd.DHGroup)
+	if new(big.Int).Exp(dh.G, dh.Q, dh.P).Cmp(big.NewInt(1)) != 0 || !dh.Q.ProbablyPrime(20) || !dh.P.ProbablyPrime(20) {
+		t.Fatal("DH group constants inconsistent")
+	}
+	pw, _ := appendixGKey.PACEPassword()
+	s, err := emrtd.DecryptCBC(emrtd.AES128, emrtd.PACEPasswordKey(pw, emrtd.AES128), nil, unhex(t, g2NonceEnc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqHex(t, "nonce", s, g2Nonce)
+	pk, _ := g.PublicKey(unhex(t, g2SKMapIFD), nil)
+	eqHex(t, "PK_map,IFD", pk, g2PKMapIFD)
+	h, err := g.Agree(unhex(t, g2SKMapIFD), unhex(t, g2PKMapIC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqHex(t, "H", h, g2H)
+	gen, err := g.MapGeneric(s, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqHex(t, "mapped generator", gen, g2GHat)
+	pk, _ = g.PublicKey(unhex(t, g2SKIC), gen)
+	eqHex(t, "PK_IC", pk, g2PKIC)
+	k, err := g.Agree(unhex(t, g2SKIFD), unhex(t, g2PKIC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqHex(t, "K", g.SharedSecret(k), g2Shared)
+	_, ksMAC := emrtd.PACESessionKeys(g.SharedSecret(k), emrtd.AES128)
+	tIFD, _ := emrtd.PACEToken(emrtd.AES128, ksMAC, info.Protocol, g.PublicKeyTag(), unhex(t, g2PKIC))
+	eqHex(t, "T_IFD", tIFD, g2TIFD)
+	// Values outside the subgroup are refused.
+	for _, bad := range []string{"01", g2PKIC[:len(g2PKIC)-2] + "00"} {
+		if _, err := g.Agree(unhex(t, g2SKIFD), unhex(t, fmt.Sprintf("%0256s", bad))); !errors.Is(err, emrtd.ErrInvalidDHValue) {
+			t.Errorf("Agree accepted %s...: %v", bad[:2], err)
+		}
+	}
+}
+
+// TestAppendixG2WorkedExample runs DH PACE between the terminal and the test
+// chip with the keys of Appendix G.2, checks every APDU, and replays the
+// example chip's final answer (which adds a DO'87') to the terminal alone.
+func TestAppendixG2WorkedExample(t *testing.T) {
+	ctx := context.Background()
+	card, err := vchip.New(vchip.Config{
+		MRZ:  appendixGKey,
+		PACE: []emrtd.PACEInfo{g2Info(t)},
+		Rand: bytes.NewReader(unhex(t, g2Nonce+g2SKMapIC+g2SKIC)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{next: card}
+	pw, _ := appendixGKey.PACEPassword()
+	terminalKeys := func() *bytes.Reader { return bytes.NewReader(unhex(t, g2SKMapIFD+g2SKIFD)) }
+	if _, err := emrtd.PACE(ctx, rec, pw, g2Info(t), emrtd.PACEOptions{Rand: terminalKeys(), OmitParameterID: true}); err != nil {
+		t.Fatalf("PACE: %v", err)
+	}
+	want := []exchange{
+		{"0022C1A40F800A04007F00070202040102830101", "9000"},
+		{"10860000027C0000", "7C128010" + g2NonceEnc + "9000"},
+		{"10860000867C8183818180" + g2PKMapIFD + "00", "7C8183828180" + g2PKMapIC + "9000"},
+		{"10860000867C8183838180" + g2PKIFD + "00", "7C8183848180" + g2PKIC + "9000"},
+		{"008600000C7C0A8508" + g2TIFD + "00", "7C0A8608" + g2TIC + "9000"},
+	}
+	rec.check(t, want)
+
+	var script [][]byte
+	for _, e := range want[:4] {
+		script = append(script, unhex(t, e.resp))
+	}
+	script = append(script, unhex(t, "7C1B8608"+g2TIC+g2CAR+"9000"))
+	if _, err := emrtd.PACE(ctx, &scriptedChip{script}, pw, g2Info(t), emrtd.PACEOptions{Rand: terminalKeys(), OmitParameterID: true}); err != nil {
+		t.Fatalf("PACE against the example chip's answers: %v", err)
 	}
 }

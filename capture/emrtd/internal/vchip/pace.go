@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 
 	"github.com/capturestation/station/capture/emrtd"
 	"github.com/capturestation/station/internal/tlv"
@@ -18,23 +17,22 @@ var (
 	ErrPACEToken = errors.New("vchip: terminal PACE token does not verify")
 )
 
-// PACEResponder is the chip's side of PACE GM ECDH (ICAO 9303-11 §4.4): it
-// answers the four GENERAL AUTHENTICATE steps in order.
+// PACEResponder is the chip's side of PACE with Generic Mapping (ICAO
+// 9303-11 §4.4), over ECDH or DH: it answers the four GENERAL AUTHENTICATE
+// steps in order.
 type PACEResponder struct {
 	info  emrtd.PACEInfo
-	curve *emrtd.Curve
+	group emrtd.Group
 	kpi   []byte
 	rnd   io.Reader
 
-	step      int
-	nonce     []byte
-	gx, gy    *big.Int
-	pkMapIC   []byte
-	pkIC      []byte
-	skIC      []byte
-	ksEnc     []byte
-	ksMAC     []byte
-	pkIFDSeen []byte
+	step  int
+	nonce []byte
+	gen   []byte
+	pkIC  []byte
+	pkIFD []byte
+	ksEnc []byte
+	ksMAC []byte
 }
 
 // NewPACEResponder prepares the chip side for one PACE run with the given
@@ -44,11 +42,11 @@ func NewPACEResponder(info emrtd.PACEInfo, pw emrtd.Password, rnd io.Reader) (*P
 	if !info.Supported() {
 		return nil, fmt.Errorf("%w: %v not supported by the responder", emrtd.ErrUnsupportedParameters, info.Protocol)
 	}
-	curve, err := emrtd.CurveByID(info.ParameterID)
+	group, err := emrtd.GroupByID(info.ParameterID)
 	if err != nil {
 		return nil, err
 	}
-	return &PACEResponder{info: info, curve: curve, kpi: emrtd.PACEPasswordKey(pw, info.Cipher), rnd: rnd}, nil
+	return &PACEResponder{info: info, group: group, kpi: emrtd.PACEPasswordKey(pw, info.Cipher), rnd: rnd}, nil
 }
 
 // Step answers one GENERAL AUTHENTICATE command data field (7C ...) and
@@ -66,7 +64,7 @@ func (p *PACEResponder) Step(data []byte) ([]byte, *emrtd.SecureMessaging, error
 		}
 		return o.Value, nil
 	}
-	c := p.info.Cipher
+	c, g := p.info.Cipher, p.group
 	switch p.step {
 	case 0:
 		if len(outer.Value) != 0 {
@@ -83,44 +81,46 @@ func (p *PACEResponder) Step(data []byte) ([]byte, *emrtd.SecureMessaging, error
 		p.step++
 		return answer(emrtd.TagPACENonce, z), nil, nil
 	case 1:
-		raw, err := field(emrtd.TagMappingIFD)
+		pkMapIFD, err := field(emrtd.TagMappingIFD)
 		if err != nil {
 			return nil, nil, err
 		}
-		mx, my, err := p.curve.Unmarshal(raw)
+		sk, err := g.RandomScalar(p.rnd)
+		if err != nil {
+			return nil, nil, err
+		}
+		pkMapIC, err := g.PublicKey(sk, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		h, err := g.Agree(sk, pkMapIFD)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrPACEData, err)
 		}
-		sk, err := p.curve.RandomScalar(p.rnd)
-		if err != nil {
-			return nil, nil, err
-		}
-		p.pkMapIC = p.curve.Marshal(p.curve.ScalarBaseMult(sk))
-		hx, hy := p.curve.ScalarMult(mx, my, sk)
-		if p.gx, p.gy, err = emrtd.MapGeneric(p.curve, p.nonce, hx, hy); err != nil {
+		if p.gen, err = g.MapGeneric(p.nonce, h); err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrPACEData, err)
 		}
 		p.step++
-		return answer(emrtd.TagMappingIC, p.pkMapIC), nil, nil
+		return answer(emrtd.TagMappingIC, pkMapIC), nil, nil
 	case 2:
-		raw, err := field(emrtd.TagEphemeralIFD)
+		if p.pkIFD, err = field(emrtd.TagEphemeralIFD); err != nil {
+			return nil, nil, err
+		}
+		sk, err := g.RandomScalar(p.rnd)
 		if err != nil {
 			return nil, nil, err
 		}
-		px, py, err := p.curve.Unmarshal(raw)
+		if p.pkIC, err = g.PublicKey(sk, p.gen); err != nil {
+			return nil, nil, err
+		}
+		if subtle.ConstantTimeCompare(p.pkIC, p.pkIFD) == 1 {
+			return nil, nil, fmt.Errorf("%w: terminal key equals the chip's", ErrPACEData)
+		}
+		k, err := g.Agree(sk, p.pkIFD)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrPACEData, err)
 		}
-		if p.skIC, err = p.curve.RandomScalar(p.rnd); err != nil {
-			return nil, nil, err
-		}
-		p.pkIC = p.curve.Marshal(p.curve.ScalarMult(p.gx, p.gy, p.skIC))
-		if subtle.ConstantTimeCompare(p.pkIC, raw) == 1 {
-			return nil, nil, fmt.Errorf("%w: terminal key equals the chip's", ErrPACEData)
-		}
-		kx, _ := p.curve.ScalarMult(px, py, p.skIC)
-		p.ksEnc, p.ksMAC = emrtd.PACESessionKeys(kx.FillBytes(make([]byte, p.curve.ByteLen())), c)
-		p.pkIFDSeen = raw
+		p.ksEnc, p.ksMAC = emrtd.PACESessionKeys(g.SharedSecret(k), c)
 		p.step++
 		return answer(emrtd.TagEphemeralIC, p.pkIC), nil, nil
 	case 3:
@@ -128,14 +128,14 @@ func (p *PACEResponder) Step(data []byte) ([]byte, *emrtd.SecureMessaging, error
 		if err != nil {
 			return nil, nil, err
 		}
-		want, err := emrtd.PACEToken(c, p.ksMAC, p.info.Protocol, p.pkIC)
+		want, err := emrtd.PACEToken(c, p.ksMAC, p.info.Protocol, g.PublicKeyTag(), p.pkIC)
 		if err != nil {
 			return nil, nil, err
 		}
 		if subtle.ConstantTimeCompare(want, tIFD) != 1 {
 			return nil, nil, ErrPACEToken
 		}
-		tIC, err := emrtd.PACEToken(c, p.ksMAC, p.info.Protocol, p.pkIFDSeen)
+		tIC, err := emrtd.PACEToken(c, p.ksMAC, p.info.Protocol, g.PublicKeyTag(), p.pkIFD)
 		if err != nil {
 			return nil, nil, err
 		}
