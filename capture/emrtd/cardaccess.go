@@ -60,8 +60,8 @@ func (a Agreement) String() string {
 	return "Agreement(" + strconv.Itoa(int(a)) + ")"
 }
 
-// idPACE is bsi-de protocols smartcard id-PACE, 0.4.0.127.0.7.2.2.4.
-var idPACE = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
+// idPACE returns bsi-de protocols smartcard id-PACE, 0.4.0.127.0.7.2.2.4.
+func idPACE() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4} }
 
 // PACEProtocol returns the PACE object identifier for a combination, such as
 // id-PACE-ECDH-GM-AES-CBC-CMAC-128 = 0.4.0.127.0.7.2.2.4.2.2.
@@ -84,7 +84,7 @@ func PACEProtocol(a Agreement, m Mapping, c Cipher) (asn1.ObjectIdentifier, erro
 	if !c.valid() {
 		return nil, fmt.Errorf("%w: cipher %v", ErrUnsupportedParameters, c)
 	}
-	oid := append(append(asn1.ObjectIdentifier{}, idPACE...), arc, int(c))
+	oid := append(idPACE(), arc, int(c))
 	return oid, nil
 }
 
@@ -178,7 +178,8 @@ func (ca *CardAccess) add(seq tlv.Object) error {
 	if _, err := asn1.Unmarshal(elems[0].Raw, &oid); err != nil {
 		return fmt.Errorf("%w: protocol OID: %v", ErrCardAccess, err)
 	}
-	if len(oid) < len(idPACE)+1 || !oid[:len(idPACE)].Equal(idPACE) {
+	pace := idPACE()
+	if len(oid) < len(pace)+1 || !oid[:len(pace)].Equal(pace) {
 		ca.Other = append(ca.Other, SecurityInfo{Protocol: oid, Raw: seq.Raw})
 		return nil
 	}
@@ -191,7 +192,7 @@ func (ca *CardAccess) add(seq tlv.Object) error {
 		}
 		return parseInt(elems[i])
 	}
-	if len(oid) == len(idPACE)+1 { // PACEDomainParameterInfo
+	if len(oid) == len(pace)+1 { // PACEDomainParameterInfo
 		if elems[1].Tag != 0x30 {
 			return fmt.Errorf("%w: domain parameters are not an AlgorithmIdentifier", ErrCardAccess)
 		}
@@ -211,8 +212,8 @@ func (ca *CardAccess) add(seq tlv.Object) error {
 		return err
 	}
 	info := PACEInfo{Protocol: oid, Version: version, ParameterID: id}
-	if len(oid) == len(idPACE)+2 {
-		info.Agreement, info.Mapping, info.Cipher = decodePACEArcs(oid[len(idPACE)], oid[len(idPACE)+1])
+	if len(oid) == len(pace)+2 {
+		info.Agreement, info.Mapping, info.Cipher = decodePACEArcs(oid[len(pace)], oid[len(pace)+1])
 	}
 	ca.PACE = append(ca.PACE, info)
 	return nil

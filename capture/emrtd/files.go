@@ -16,7 +16,7 @@ const (
 )
 
 // aidLDS1 is the eMRTD LDS1 application identifier.
-var aidLDS1 = [...]byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
+const aidLDS1 = "\xA0\x00\x00\x02\x47\x10\x01"
 
 // ErrFileTooLarge reports a file whose header announces more than
 // MaxFileSize bytes.
@@ -32,7 +32,7 @@ const DefaultChunk = 0xDF
 // SelectApplication selects the eMRTD LDS1 application (SELECT by AID, no
 // response data).
 func SelectApplication(ctx context.Context, t Transport) error {
-	_, err := Send(ctx, t, Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: aidLDS1[:]})
+	_, err := Send(ctx, t, Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: []byte(aidLDS1)})
 	if err != nil {
 		return fmt.Errorf("selecting the eMRTD application: %w", err)
 	}

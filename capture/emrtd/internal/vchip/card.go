@@ -1,7 +1,6 @@
 package vchip
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/asn1"
@@ -15,7 +14,7 @@ import (
 )
 
 // aidLDS1 is the eMRTD LDS1 application identifier (ICAO 9303-10).
-var aidLDS1 = [...]byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
+const aidLDS1 = "\xA0\x00\x00\x02\x47\x10\x01"
 
 // Config describes the simulated document.
 type Config struct {
@@ -130,7 +129,7 @@ func (c *Card) process(cmd emrtd.Command) emrtd.Response {
 func (c *Card) selectFile(cmd emrtd.Command) emrtd.Response {
 	switch cmd.P1 {
 	case 0x04:
-		if !bytes.Equal(cmd.Data, aidLDS1[:]) {
+		if string(cmd.Data) != aidLDS1 {
 			return status(emrtd.SWFileNotFound)
 		}
 		c.appSelected, c.current = true, nil
