@@ -1,0 +1,107 @@
+package registrysim
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// RequestStats counts answered requests by HTTP status. It is safe for
+// concurrent use.
+type RequestStats struct {
+	mu       sync.Mutex
+	byStatus map[int]int64
+	noAnswer int64
+}
+
+// NewRequestStats returns empty statistics.
+func NewRequestStats() *RequestStats {
+	return &RequestStats{byStatus: make(map[int]int64)}
+}
+
+// RequestCounts is a snapshot of RequestStats.
+type RequestCounts struct {
+	Total int64 `json:"total"`
+	// ByStatus maps an HTTP status ("201") to the number of answers.
+	ByStatus map[string]int64 `json:"byStatus"`
+	// NoAnswer counts requests that ended without a response (dropped by
+	// fault injection or abandoned by the client).
+	NoAnswer int64 `json:"noAnswer"`
+}
+
+// Snapshot returns the current counts.
+func (s *RequestStats) Snapshot() RequestCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := RequestCounts{ByStatus: make(map[string]int64, len(s.byStatus)), NoAnswer: s.noAnswer, Total: s.noAnswer}
+	for k, v := range s.byStatus {
+		c.ByStatus[strconv.Itoa(k)] = v
+		c.Total += v
+	}
+	return c
+}
+
+// Reset sets every count to zero.
+func (s *RequestStats) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.byStatus)
+	s.noAnswer = 0
+}
+
+// Count returns the number of answers with the given status.
+func (s *RequestStats) Count(status int) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byStatus[status]
+}
+
+func (s *RequestStats) record(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if status == 0 {
+		s.noAnswer++
+		return
+	}
+	s.byStatus[status]++
+}
+
+// Middleware counts the answers of next, except for requests whose path
+// starts with one of exemptPrefixes.
+func (s *RequestStats) Middleware(next http.Handler, exemptPrefixes ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, p := range exemptPrefixes {
+			if strings.HasPrefix(r.URL.Path, p) {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() { s.record(sw.status) }()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter remembers the status written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Hijack, Flush).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
