@@ -253,9 +253,16 @@ func parseInt(o tlv.Object) (int, error) {
 }
 
 // Supported reports whether PACE can run this entry: Generic Mapping over
-// ECDH or DH with standardized domain parameters GroupByID knows.
+// ECDH or DH, or Chip Authentication Mapping over ECDH with AES, with
+// standardized domain parameters GroupByID knows.
 func (p PACEInfo) Supported() bool {
-	if p.Mapping != MappingGeneric || !p.Cipher.valid() {
+	if !p.Cipher.valid() {
+		return false
+	}
+	switch {
+	case p.Mapping == MappingGeneric:
+	case p.Mapping == MappingChipAuthentication && p.Agreement == AgreementECDH && p.Cipher != TDES:
+	default:
 		return false
 	}
 	g, err := GroupByID(p.ParameterID)
@@ -263,8 +270,9 @@ func (p PACEInfo) Supported() bool {
 }
 
 // ChoosePACE picks the PACEInfo to use: among the supported entries, ECDH
-// before DH, AES before 3DES and longer keys first, then the order of the
-// file.
+// before DH, Chip Authentication Mapping before Generic Mapping (ICAO 9303-11
+// Appendix J recommends it), AES before 3DES and longer keys first, then the
+// order of the file.
 func (ca *CardAccess) ChoosePACE() (PACEInfo, error) {
 	best := -1
 	rank := func(p PACEInfo) int {
@@ -272,8 +280,11 @@ func (ca *CardAccess) ChoosePACE() (PACEInfo, error) {
 		if p.Cipher == TDES {
 			r = 0
 		}
-		if p.Agreement == AgreementECDH {
+		if p.Mapping == MappingChipAuthentication {
 			r += 10
+		}
+		if p.Agreement == AgreementECDH {
+			r += 100
 		}
 		return r
 	}

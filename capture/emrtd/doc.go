@@ -3,7 +3,8 @@
 // APDUs, access control and secure messaging.
 //
 // It follows ICAO Doc 9303 part 11 (8th edition): Basic Access Control
-// (§4.3), PACE with Generic Mapping over ECDH and DH (§4.4), the key
+// (§4.3), PACE with Generic Mapping over ECDH and DH and with Chip
+// Authentication Mapping (§4.4), the key
 // derivation function (§9.7.1), secure messaging with 3DES and AES (§9.8),
 // and the PACEInfo entries of EF.CardAccess (§9.2). APDUs follow ISO/IEC
 // 7816-4; the retail MAC is ISO/IEC 9797-1 MAC algorithm 3 with padding
@@ -23,10 +24,12 @@
 //   - PACE supports Generic Mapping with ECDH on NIST P-224/256/384/521 and
 //     brainpoolP256r1/384r1/512r1, and with DH on the 1024-bit MODP group
 //     with a 160-bit subgroup (standardized parameter IDs 0, 10, 12, 13, 15,
-//     16, 17, 18). Integrated Mapping, Chip Authentication Mapping, the
-//     2048-bit DH groups (IDs 1, 2), P-192, brainpoolP192r1/224r1/320r1 and
-//     explicit domain parameters (PACEDomainParameterInfo) are not
-//     implemented; ChoosePACE skips them.
+//     16, 17, 18), and Chip Authentication Mapping on those curves with AES.
+//     CAM leaves CAMData to verify against the chip's static key from
+//     EF.CardSecurity; that file and its signature are read elsewhere.
+//     Integrated Mapping, the 2048-bit DH groups (IDs 1, 2), P-192,
+//     brainpoolP192r1/224r1/320r1 and explicit domain parameters
+//     (PACEDomainParameterInfo) are not implemented; ChoosePACE skips them.
 //   - Reading the LDS (EF.COM, data groups) and Passive/Active/Chip
 //     Authentication are built on top of this package elsewhere.
 //

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 
 	"github.com/capturestation/station/internal/tlv"
 )
@@ -30,6 +31,8 @@ const (
 	TagTokenIFD        tlv.Tag = 0x85
 	TagTokenIC         tlv.Tag = 0x86
 	TagPublicKey       tlv.Tag = 0x7F49
+	// TagEncryptedChipAuthData carries A_IC in the last answer of PACE-CAM.
+	TagEncryptedChipAuthData tlv.Tag = 0x8A
 )
 
 // PACEOptions tunes a PACE run.
@@ -88,13 +91,15 @@ func PACEToken(c Cipher, ksMAC []byte, protocol asn1.ObjectIdentifier, valueTag 
 // of the cipher's block size.
 func ZeroSSC(c Cipher) []byte { return make([]byte, c.BlockSize()) }
 
-// PACE runs PACE with Generic Mapping (ICAO 9303-11 §4.4), over ECDH or DH,
-// with the password and the chip's PACEInfo (see ParseCardAccess and
-// ChoosePACE) and returns the secure messaging session, whose SSC starts at
-// zero.
+// PACE runs PACE (ICAO 9303-11 §4.4) with Generic Mapping over ECDH or DH,
+// or with Chip Authentication Mapping over ECDH, with the password and the
+// chip's PACEInfo (see ParseCardAccess and ChoosePACE), and returns the
+// secure messaging session, whose SSC starts at zero. After CAM,
+// Session.CAM holds the data to verify against the chip's static key.
 func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PACEOptions) (*Session, error) {
-	if info.Mapping != MappingGeneric {
-		return nil, fmt.Errorf("%w: %v mapping is not implemented; choose a Generic Mapping PACEInfo", ErrUnsupportedParameters, info.Mapping)
+	if !info.Supported() {
+		return nil, fmt.Errorf("%w: %v-%v-%v PACE with domain parameters %d is not implemented; choose another PACEInfo",
+			ErrUnsupportedParameters, info.Agreement, info.Mapping, info.Cipher, info.ParameterID)
 	}
 	group, err := GroupByID(info.ParameterID)
 	if err != nil {
@@ -188,7 +193,11 @@ func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PAC
 	if err != nil {
 		return nil, err
 	}
-	tIC, err := generalAuthenticate(ctx, t, false, tlv.Encode(TagTokenIFD, tIFD), TagTokenIC)
+	final, err := generalAuthenticateData(ctx, t, false, tlv.Encode(TagTokenIFD, tIFD))
+	var tIC []byte
+	if err == nil {
+		tIC, err = dataObject(final, TagTokenIC)
+	}
 	if err != nil {
 		if errors.Is(err, ErrAuthenticationFailed) || errors.Is(err, ErrSecurityStatus) {
 			return nil, fmt.Errorf("PACE: the chip rejected the %v; check it: %w", pw.Ref, err)
@@ -202,16 +211,54 @@ func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PAC
 	if subtle.ConstantTimeCompare(want, tIC) != 1 {
 		return nil, fmt.Errorf("%w: chip authentication token does not verify", ErrPACE)
 	}
+	var cam *CAMData
+	if info.Mapping == MappingChipAuthentication {
+		if cam, err = camData(group, ksEnc, pkMapIC, final); err != nil {
+			return nil, err
+		}
+	}
 	sm, err := NewSecureMessaging(c, ksEnc, ksMAC, ZeroSSC(c))
 	if err != nil {
 		return nil, err
 	}
-	return NewSession(t, sm), nil
+	sess := NewSession(t, sm)
+	sess.cam = cam
+	return sess, nil
+}
+
+// camData decrypts the chip authentication data of the last PACE answer.
+func camData(group Group, ksEnc, pkMapIC, final []byte) (*CAMData, error) {
+	curve, ok := group.(*Curve)
+	if !ok {
+		return nil, fmt.Errorf("%w: chip authentication mapping needs an elliptic curve", ErrUnsupportedParameters)
+	}
+	aIC, err := dataObject(final, TagEncryptedChipAuthData)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCAM, err)
+	}
+	ca, err := DecryptChipAuthenticationData(ksEnc, aIC)
+	if err != nil {
+		return nil, err
+	}
+	if v := new(big.Int).SetBytes(ca); v.Sign() == 0 || v.Cmp(curve.N) >= 0 {
+		return nil, fmt.Errorf("%w: CA_IC out of range", ErrCAM)
+	}
+	return &CAMData{curve: curve, MappingKey: pkMapIC, ChipAuthenticationData: ca}, nil
 }
 
 // generalAuthenticate sends one GENERAL AUTHENTICATE step with the data
 // objects in 7C and returns the value of the wanted tag from the answer.
 func generalAuthenticate(ctx context.Context, t Transport, chained bool, data []byte, want tlv.Tag) ([]byte, error) {
+	inner, err := generalAuthenticateData(ctx, t, chained, data)
+	if err != nil {
+		return nil, err
+	}
+	return dataObject(inner, want)
+}
+
+// generalAuthenticateData sends one GENERAL AUTHENTICATE step and returns
+// the content of the answer's 7C.
+func generalAuthenticateData(ctx context.Context, t Transport, chained bool, data []byte) ([]byte, error) {
 	cmd := Command{INS: 0x86, Data: tlv.Encode(TagDynamicAuthData, data), Ne: MaxShortNe}
 	if chained {
 		cmd.CLA = 0x10
@@ -220,7 +267,15 @@ func generalAuthenticate(ctx context.Context, t Transport, chained bool, data []
 	if err != nil {
 		return nil, err
 	}
-	o, err := tlv.FindPath(resp.Data, TagDynamicAuthData, want)
+	o, err := tlv.Find(resp.Data, TagDynamicAuthData)
+	if err != nil {
+		return nil, fmt.Errorf("%w: answer lacks dynamic authentication data: %v", ErrPACE, err)
+	}
+	return o.Value, nil
+}
+
+func dataObject(inner []byte, want tlv.Tag) ([]byte, error) {
+	o, err := tlv.Find(inner, want)
 	if err != nil {
 		return nil, fmt.Errorf("%w: answer lacks data object %s: %v", ErrPACE, want, err)
 	}

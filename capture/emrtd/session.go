@@ -16,6 +16,7 @@ type Session struct {
 	mu   sync.Mutex
 	sm   *SecureMessaging
 	next Transport
+	cam  *CAMData
 }
 
 var _ Transport = (*Session)(nil)
@@ -24,6 +25,10 @@ var _ Transport = (*Session)(nil)
 func NewSession(next Transport, sm *SecureMessaging) *Session {
 	return &Session{sm: sm, next: next}
 }
+
+// CAM returns the chip authentication data of a PACE-CAM session, nil for
+// other sessions.
+func (s *Session) CAM() *CAMData { return s.cam }
 
 // Cipher returns the session's secure messaging cipher.
 func (s *Session) Cipher() Cipher {

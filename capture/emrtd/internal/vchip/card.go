@@ -25,6 +25,9 @@ type Config struct {
 	// PACE lists the PACEInfos published in EF.CardAccess; empty means a
 	// BAC-only chip without EF.CardAccess.
 	PACE []emrtd.PACEInfo
+	// ChipAuthenticationKey is the chip's static Chip Authentication private
+	// key, needed to offer PACE with Chip Authentication Mapping.
+	ChipAuthenticationKey []byte
 	// Files holds the LDS1 application's elementary files by FID.
 	Files map[uint16][]byte
 	// Rand supplies challenges, nonces and ephemeral keys; nil means
@@ -272,7 +275,7 @@ func (c *Card) generalAuthenticate(cmd emrtd.Command) emrtd.Response {
 		if err != nil {
 			return status(emrtd.SWReferenceNotFound)
 		}
-		if c.pace, err = NewPACEResponder(*c.paceInfo, pw, c.cfg.Rand); err != nil {
+		if c.pace, err = NewPACEResponder(*c.paceInfo, pw, c.cfg.ChipAuthenticationKey, c.cfg.Rand); err != nil {
 			return status(emrtd.SWFunctionNotSupported)
 		}
 	}

@@ -1,7 +1,7 @@
 // Package vchip is the chip side of the ICAO 9303 protocols in package
 // emrtd: an in-process eMRTD chip that answers SELECT, READ BINARY, GET
 // CHALLENGE, MUTUAL AUTHENTICATE (BAC), MSE:Set AT and GENERAL AUTHENTICATE
-// (PACE Generic Mapping, ECDH or DH) and protects its answers with secure messaging.
+// (PACE Generic Mapping over ECDH or DH, Chip Authentication Mapping) and protects its answers with secure messaging.
 //
 // It follows ICAO Doc 9303 part 11 from the chip's point of view; the
 // card-side steps (BACAnswer, UnwrapCommand, WrapResponse, the PACE

@@ -17,16 +17,18 @@ var (
 	ErrPACEToken = errors.New("vchip: terminal PACE token does not verify")
 )
 
-// PACEResponder is the chip's side of PACE with Generic Mapping (ICAO
-// 9303-11 §4.4), over ECDH or DH: it answers the four GENERAL AUTHENTICATE
-// steps in order.
+// PACEResponder is the chip's side of PACE (ICAO 9303-11 §4.4) with Generic
+// Mapping over ECDH or DH, or Chip Authentication Mapping over ECDH: it
+// answers the four GENERAL AUTHENTICATE steps in order.
 type PACEResponder struct {
 	info  emrtd.PACEInfo
 	group emrtd.Group
 	kpi   []byte
 	rnd   io.Reader
+	caKey []byte
 
 	step  int
+	skMap []byte
 	nonce []byte
 	gen   []byte
 	pkIC  []byte
@@ -37,8 +39,13 @@ type PACEResponder struct {
 
 // NewPACEResponder prepares the chip side for one PACE run with the given
 // protocol and the chip's copy of the password; rnd supplies the nonce and
-// the chip's ephemeral keys.
-func NewPACEResponder(info emrtd.PACEInfo, pw emrtd.Password, rnd io.Reader) (*PACEResponder, error) {
+// the chip's ephemeral keys. caKey is the chip's static Chip Authentication
+// private key, required for Chip Authentication Mapping and unused
+// otherwise.
+func NewPACEResponder(info emrtd.PACEInfo, pw emrtd.Password, caKey []byte, rnd io.Reader) (*PACEResponder, error) {
+	if info.Mapping == emrtd.MappingChipAuthentication && len(caKey) == 0 {
+		return nil, fmt.Errorf("%w: chip authentication mapping needs the chip's static key", emrtd.ErrUnsupportedParameters)
+	}
 	if !info.Supported() {
 		return nil, fmt.Errorf("%w: %v not supported by the responder", emrtd.ErrUnsupportedParameters, info.Protocol)
 	}
@@ -46,7 +53,7 @@ func NewPACEResponder(info emrtd.PACEInfo, pw emrtd.Password, rnd io.Reader) (*P
 	if err != nil {
 		return nil, err
 	}
-	return &PACEResponder{info: info, group: group, kpi: emrtd.PACEPasswordKey(pw, info.Cipher), rnd: rnd}, nil
+	return &PACEResponder{info: info, group: group, kpi: emrtd.PACEPasswordKey(pw, info.Cipher), rnd: rnd, caKey: caKey}, nil
 }
 
 // Step answers one GENERAL AUTHENTICATE command data field (7C ...) and
@@ -89,6 +96,7 @@ func (p *PACEResponder) Step(data []byte) ([]byte, *emrtd.SecureMessaging, error
 		if err != nil {
 			return nil, nil, err
 		}
+		p.skMap = sk
 		pkMapIC, err := g.PublicKey(sk, nil)
 		if err != nil {
 			return nil, nil, err
@@ -144,7 +152,23 @@ func (p *PACEResponder) Step(data []byte) ([]byte, *emrtd.SecureMessaging, error
 			return nil, nil, err
 		}
 		p.step++
-		return answer(emrtd.TagTokenIC, tIC), sm, nil
+		inner := tlv.Encode(emrtd.TagTokenIC, tIC)
+		if p.info.Mapping == emrtd.MappingChipAuthentication {
+			curve, ok := g.(*emrtd.Curve)
+			if !ok {
+				return nil, nil, fmt.Errorf("%w: CAM on a DH group", ErrPACEData)
+			}
+			ca, err := emrtd.ChipAuthenticationData(curve, p.caKey, p.skMap)
+			if err != nil {
+				return nil, nil, err
+			}
+			aIC, err := emrtd.EncryptChipAuthenticationData(p.ksEnc, ca)
+			if err != nil {
+				return nil, nil, err
+			}
+			inner = tlv.Append(inner, emrtd.TagEncryptedChipAuthData, aIC)
+		}
+		return tlv.Encode(emrtd.TagDynamicAuthData, inner), sm, nil
 	}
 	return nil, nil, fmt.Errorf("%w: PACE already completed", ErrPACEData)
 }

@@ -128,7 +128,7 @@ func FuzzPACEStep(f *testing.F) {
 		info := emrtd.PACEInfo{Protocol: []int{0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 2}, Version: 2,
 			ParameterID: emrtd.ParamBrainpoolP256r1, Agreement: emrtd.AgreementECDH,
 			Mapping: emrtd.MappingGeneric, Cipher: emrtd.AES128}
-		p, err := NewPACEResponder(info, emrtd.Password{Ref: emrtd.PasswordCAN, Secret: []byte("123456")},
+		p, err := NewPACEResponder(info, emrtd.Password{Ref: emrtd.PasswordCAN, Secret: []byte("123456")}, nil,
 			bytes.NewReader(bytes.Repeat([]byte{0x42}, 256)))
 		if err != nil {
 			t.Fatal(err)
