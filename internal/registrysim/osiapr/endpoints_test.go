@@ -15,9 +15,9 @@ type step struct {
 	name        string
 	call        call
 	status      int
-	specInvalid bool               // pr.yaml itself rejects the request
+	specInvalid bool                     // pr.yaml itself rejects the request
 	check       func(*testing.T, result) // optional
-	before      func(*call)               // optional, runs just before the call
+	before      func(*call)              // optional, runs just before the call
 }
 
 func runSteps(t *testing.T, h *harness, steps []step) {
