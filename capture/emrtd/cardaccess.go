@@ -252,27 +252,35 @@ func parseInt(o tlv.Object) (int, error) {
 	return v, nil
 }
 
-// Supported reports whether PACE can run this entry: Generic Mapping over
-// ECDH or DH, or Chip Authentication Mapping over ECDH with AES, with
-// standardized domain parameters GroupByID knows.
+// Supported reports whether PACE can run this entry: Generic or Integrated
+// Mapping over ECDH or DH, or Chip Authentication Mapping over ECDH with
+// AES, with standardized domain parameters GroupByID knows (Integrated
+// Mapping on curves with p ≡ 3 mod 4 only, which excludes P-224).
 func (p PACEInfo) Supported() bool {
 	if !p.Cipher.valid() {
 		return false
 	}
 	switch {
 	case p.Mapping == MappingGeneric:
+	case p.Mapping == MappingIntegrated:
 	case p.Mapping == MappingChipAuthentication && p.Agreement == AgreementECDH && p.Cipher != TDES:
 	default:
 		return false
 	}
 	g, err := GroupByID(p.ParameterID)
-	return err == nil && g.Agreement() == p.Agreement
+	if err != nil || g.Agreement() != p.Agreement {
+		return false
+	}
+	if c, ok := g.(*Curve); ok && p.Mapping == MappingIntegrated {
+		return c.P.Bit(0) == 1 && c.P.Bit(1) == 1 // point encoding needs p ≡ 3 mod 4
+	}
+	return true
 }
 
 // ChoosePACE picks the PACEInfo to use: among the supported entries, ECDH
-// before DH, Chip Authentication Mapping before Generic Mapping (ICAO 9303-11
-// Appendix J recommends it), AES before 3DES and longer keys first, then the
-// order of the file.
+// before DH, Chip Authentication Mapping (ICAO 9303-11 Appendix J recommends
+// it) before Generic before Integrated Mapping, AES before 3DES and longer
+// keys first, then the order of the file.
 func (ca *CardAccess) ChoosePACE() (PACEInfo, error) {
 	best := -1
 	rank := func(p PACEInfo) int {
@@ -280,7 +288,10 @@ func (ca *CardAccess) ChoosePACE() (PACEInfo, error) {
 		if p.Cipher == TDES {
 			r = 0
 		}
-		if p.Mapping == MappingChipAuthentication {
+		switch p.Mapping {
+		case MappingChipAuthentication:
+			r += 20
+		case MappingGeneric:
 			r += 10
 		}
 		if p.Agreement == AgreementECDH {

@@ -3,12 +3,13 @@
 // APDUs, access control and secure messaging.
 //
 // It follows ICAO Doc 9303 part 11 (8th edition): Basic Access Control
-// (§4.3), PACE with Generic Mapping over ECDH and DH and with Chip
-// Authentication Mapping (§4.4), the key
-// derivation function (§9.7.1), secure messaging with 3DES and AES (§9.8),
-// and the PACEInfo entries of EF.CardAccess (§9.2). APDUs follow ISO/IEC
-// 7816-4; the retail MAC is ISO/IEC 9797-1 MAC algorithm 3 with padding
-// method 2; AES-CMAC is NIST SP 800-38B.
+// (§4.3); PACE (§4.4) with Generic and Integrated Mapping over ECDH and DH
+// and with Chip Authentication Mapping over ECDH; the key derivation
+// function (§9.7.1); secure messaging with 3DES and AES (§9.8); and the
+// PACEInfo entries of EF.CardAccess (§9.2). The tests reproduce the worked
+// examples of Appendices D, G.1, G.2, H.1, H.2 and I byte for byte. APDUs
+// follow ISO/IEC 7816-4; the retail MAC is ISO/IEC 9797-1 MAC algorithm 3
+// with padding method 2; AES-CMAC is NIST SP 800-38B.
 //
 // The chip sits behind Transport, which a driver implements (PC/SC, a
 // virtual chip). BAC and PACE return a *Session, itself a Transport that
@@ -21,15 +22,16 @@
 //   - The elliptic curve arithmetic (Curve) uses math/big, which is not
 //     constant time. Its scalars are the terminal's single-use ephemeral
 //     keys, but a local timing observer could still learn about them.
-//   - PACE supports Generic Mapping with ECDH on NIST P-224/256/384/521 and
-//     brainpoolP256r1/384r1/512r1, and with DH on the 1024-bit MODP group
-//     with a 160-bit subgroup (standardized parameter IDs 0, 10, 12, 13, 15,
-//     16, 17, 18), and Chip Authentication Mapping on those curves with AES.
-//     CAM leaves CAMData to verify against the chip's static key from
-//     EF.CardSecurity; that file and its signature are read elsewhere.
-//     Integrated Mapping, the 2048-bit DH groups (IDs 1, 2), P-192,
-//     brainpoolP192r1/224r1/320r1 and explicit domain parameters
-//     (PACEDomainParameterInfo) are not implemented; ChoosePACE skips them.
+//   - PACE runs on standardized domain parameters only: NIST P-224/256/
+//     384/521, brainpoolP256r1/384r1/512r1 and the 1024-bit MODP group with
+//     a 160-bit subgroup (IDs 10, 12, 13, 15, 16, 17, 18 and 0). The
+//     2048-bit DH groups (IDs 1, 2), P-192, brainpoolP192r1/224r1/320r1 and
+//     explicit domain parameters (PACEDomainParameterInfo) are not
+//     implemented; ChoosePACE skips them. Integrated Mapping needs
+//     p ≡ 3 mod 4, which rules out P-224.
+//   - Chip Authentication Mapping leaves CAMData to verify against the
+//     chip's static key from EF.CardSecurity; reading that file and checking
+//     its signature (Passive Authentication) happen elsewhere.
 //   - Reading the LDS (EF.COM, data groups) and Passive/Active/Chip
 //     Authentication are built on top of this package elsewhere.
 //

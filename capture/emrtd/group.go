@@ -32,6 +32,10 @@ type Group interface {
 	// MapGeneric returns the Generic Mapping generator from the decrypted
 	// nonce s and the shared element h: s·G + H, or g^s·h mod p.
 	MapGeneric(nonce, h []byte) ([]byte, error)
+	// MapIntegrated returns the Integrated Mapping generator from the
+	// decrypted nonce s and the terminal's nonce t: f_G(R_p(s, t)), or
+	// R_p(s, t)^((p-1)/q) mod p.
+	MapIntegrated(c Cipher, nonce, t []byte) ([]byte, error)
 	// SharedSecret returns the key agreement secret of an encoded shared
 	// element: the x-coordinate, or the element itself, at full length.
 	SharedSecret(element []byte) []byte

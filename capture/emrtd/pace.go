@@ -91,8 +91,8 @@ func PACEToken(c Cipher, ksMAC []byte, protocol asn1.ObjectIdentifier, valueTag 
 // of the cipher's block size.
 func ZeroSSC(c Cipher) []byte { return make([]byte, c.BlockSize()) }
 
-// PACE runs PACE (ICAO 9303-11 §4.4) with Generic Mapping over ECDH or DH,
-// or with Chip Authentication Mapping over ECDH, with the password and the
+// PACE runs PACE (ICAO 9303-11 §4.4) with Generic or Integrated Mapping over
+// ECDH or DH, or with Chip Authentication Mapping over ECDH, with the password and the
 // chip's PACEInfo (see ParseCardAccess and ChoosePACE), and returns the
 // secure messaging session, whose SSC starts at zero. After CAM,
 // Session.CAM holds the data to verify against the chip's static key.
@@ -136,7 +136,7 @@ func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PAC
 	if err != nil {
 		return nil, fmt.Errorf("PACE: requesting the nonce: %w", err)
 	}
-	if len(z) != c.BlockSize() {
+	if len(z) == 0 || len(z)%c.BlockSize() != 0 || len(z) > 64 {
 		return nil, fmt.Errorf("%w: encrypted nonce of %d bytes", ErrPACE, len(z))
 	}
 	s, err := DecryptCBC(c, PACEPasswordKey(pw, c), nil, z)
@@ -145,25 +145,37 @@ func PACE(ctx context.Context, t Transport, pw Password, info PACEInfo, opts PAC
 	}
 
 	// Step 2: mapping.
-	skMap, err := group.RandomScalar(rnd)
-	if err != nil {
-		return nil, err
-	}
-	pkMapIFD, err := group.PublicKey(skMap, nil)
-	if err != nil {
-		return nil, err
-	}
-	pkMapIC, err := generalAuthenticate(ctx, t, true, tlv.Encode(TagMappingIFD, pkMapIFD), TagMappingIC)
-	if err != nil {
-		return nil, fmt.Errorf("PACE: mapping: %w", err)
-	}
-	h, err := group.Agree(skMap, pkMapIC)
-	if err != nil {
-		return nil, fmt.Errorf("%w: chip mapping key: %v", ErrPACE, err)
-	}
-	gen, err := group.MapGeneric(s, h)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPACE, err)
+	var gen, pkMapIC []byte
+	if info.Mapping == MappingIntegrated {
+		tNonce := make([]byte, imKeyLen(c))
+		if _, err := io.ReadFull(rnd, tNonce); err != nil {
+			return nil, fmt.Errorf("PACE: drawing the mapping nonce: %w", err)
+		}
+		if _, err := generalAuthenticate(ctx, t, true, tlv.Encode(TagMappingIFD, tNonce), TagMappingIC); err != nil {
+			return nil, fmt.Errorf("PACE: mapping: %w", err)
+		}
+		if gen, err = group.MapIntegrated(c, s, tNonce); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrPACE, err)
+		}
+	} else {
+		skMap, err := group.RandomScalar(rnd)
+		if err != nil {
+			return nil, err
+		}
+		pkMapIFD, err := group.PublicKey(skMap, nil)
+		if err != nil {
+			return nil, err
+		}
+		if pkMapIC, err = generalAuthenticate(ctx, t, true, tlv.Encode(TagMappingIFD, pkMapIFD), TagMappingIC); err != nil {
+			return nil, fmt.Errorf("PACE: mapping: %w", err)
+		}
+		h, err := group.Agree(skMap, pkMapIC)
+		if err != nil {
+			return nil, fmt.Errorf("%w: chip mapping key: %v", ErrPACE, err)
+		}
+		if gen, err = group.MapGeneric(s, h); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrPACE, err)
+		}
 	}
 
 	// Step 3: key agreement on the mapped generator.

@@ -18,8 +18,8 @@ var (
 )
 
 // PACEResponder is the chip's side of PACE (ICAO 9303-11 §4.4) with Generic
-// Mapping over ECDH or DH, or Chip Authentication Mapping over ECDH: it
-// answers the four GENERAL AUTHENTICATE steps in order.
+// or Integrated Mapping over ECDH or DH, or Chip Authentication Mapping over
+// ECDH: it answers the four GENERAL AUTHENTICATE steps in order.
 type PACEResponder struct {
 	info  emrtd.PACEInfo
 	group emrtd.Group
@@ -77,7 +77,11 @@ func (p *PACEResponder) Step(data []byte) ([]byte, *emrtd.SecureMessaging, error
 		if len(outer.Value) != 0 {
 			return nil, nil, fmt.Errorf("%w: step 1 carries data", ErrPACEData)
 		}
-		p.nonce = make([]byte, c.BlockSize())
+		n := c.BlockSize()
+		if p.info.Mapping == emrtd.MappingIntegrated {
+			n = emrtd.IntegratedNonceLen(c)
+		}
+		p.nonce = make([]byte, n)
 		if _, err := io.ReadFull(p.rnd, p.nonce); err != nil {
 			return nil, nil, err
 		}
@@ -91,6 +95,13 @@ func (p *PACEResponder) Step(data []byte) ([]byte, *emrtd.SecureMessaging, error
 		pkMapIFD, err := field(emrtd.TagMappingIFD)
 		if err != nil {
 			return nil, nil, err
+		}
+		if p.info.Mapping == emrtd.MappingIntegrated {
+			if p.gen, err = g.MapIntegrated(c, p.nonce, pkMapIFD); err != nil {
+				return nil, nil, fmt.Errorf("%w: %v", ErrPACEData, err)
+			}
+			p.step++
+			return answer(emrtd.TagMappingIC, nil), nil, nil
 		}
 		sk, err := g.RandomScalar(p.rnd)
 		if err != nil {
