@@ -69,6 +69,15 @@ func TestAppendixDKeyDerivation(t *testing.T) {
 	eqHex(t, "R", r, "4608F91988702212781723860C06C2260B4F80323EB3191CB04970CB4052790B")
 }
 
+func TestMRZInformationLongDocumentNumber(t *testing.T) {
+	// Appendix D.2: a document number longer than nine characters is used
+	// whole, followed by its check digit.
+	info, err := emrtd.MRZKey{DocumentNumber: "D23145890734", DateOfBirth: "340712", DateOfExpiry: "950712"}.Information()
+	if err != nil || info != "D23145890734934071279507122" {
+		t.Fatalf("MRZ_information = %q, %v", info, err)
+	}
+}
+
 func TestCheckDigit(t *testing.T) {
 	for _, tt := range []struct {
 		field string

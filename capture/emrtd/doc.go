@@ -32,8 +32,11 @@
 //   - Chip Authentication Mapping leaves CAMData to verify against the
 //     chip's static key from EF.CardSecurity; reading that file and checking
 //     its signature (Passive Authentication) happen elsewhere.
-//   - Reading the LDS (EF.COM, data groups) and Passive/Active/Chip
-//     Authentication are built on top of this package elsewhere.
+//   - This package selects and reads files (ReadFile); parsing the LDS
+//     (EF.COM, data groups, EF.SOD) and Passive, Active and Chip
+//     Authentication are built on top of it elsewhere. PACE does not send a
+//     CHAT (7F4C) to request CARs for Terminal Authentication; DO'87'/'88'
+//     in the chip's last answer are tolerated and ignored.
 //
 // A chip-side counterpart used by the tests lives in internal/vchip; it is
 // the seed of the virtual chip simulator.
