@@ -160,11 +160,11 @@ func (ti *TokenIssuer) Verify(token string) (Claims, error) {
 	if !ok || len(token) > 4096 {
 		return Claims{}, ErrInvalidToken
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, ti.sign(p)) {
 		return Claims{}, ErrInvalidToken
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(p)
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(p)
 	if err != nil {
 		return Claims{}, ErrInvalidToken
 	}
