@@ -144,3 +144,34 @@ func FuzzPACEStep(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCardTransmit(f *testing.F) {
+	for _, s := range [][2]string{
+		{"00A4040C07A0000002471001", "00A4020C02011E"},
+		{"0084000008", "0082000028" + "72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F25F1448EEA8AD90A7" + "28"},
+		{"0022C1A40F800A04007F00070202040202830101", "10860000027C0000"},
+		{"00B1000004540280000000", "0CB000000D9701048E08ED6705417E96BA5500"},
+	} {
+		f.Add(unhex(f, s[0]), unhex(f, s[1]))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		info := emrtd.PACEInfo{Protocol: []int{0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 2}, Version: 2,
+			ParameterID: emrtd.ParamBrainpoolP256r1, Agreement: emrtd.AgreementECDH,
+			Mapping: emrtd.MappingGeneric, Cipher: emrtd.AES128}
+		card, err := New(Config{MRZ: emrtd.MRZKey{DocumentNumber: "L898902C", DateOfBirth: "690806", DateOfExpiry: "940623"},
+			PACE: []emrtd.PACEInfo{info}, Files: map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x00}},
+			Rand: bytes.NewReader(bytes.Repeat([]byte{0x42}, 512))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, apdu := range [][]byte{a, b} {
+			r, err := card.Transmit(context.Background(), apdu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r) < 2 {
+				t.Fatalf("response %X has no status word", r)
+			}
+		}
+	})
+}
