@@ -161,8 +161,7 @@ func TestPadUnpad(t *testing.T) {
 }
 
 func TestCurvesAreConsistent(t *testing.T) {
-	for _, id := range []int{emrtd.ParamNISTP224, emrtd.ParamNISTP256, emrtd.ParamNISTP384, emrtd.ParamNISTP521,
-		emrtd.ParamBrainpoolP256r1, emrtd.ParamBrainpoolP384r1, emrtd.ParamBrainpoolP512r1} {
+	for id := emrtd.ParamNISTP192; id <= emrtd.ParamNISTP521; id++ {
 		c, err := emrtd.CurveByID(id)
 		if err != nil {
 			t.Fatal(err)
@@ -170,6 +169,9 @@ func TestCurvesAreConsistent(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			if !c.IsOnCurve(c.Gx, c.Gy) {
 				t.Fatal("generator not on curve")
+			}
+			if !c.P.ProbablyPrime(16) || !c.N.ProbablyPrime(16) {
+				t.Fatal("p or n is not prime")
 			}
 			// N·G is the point at infinity, (N-1)·G = -G.
 			if x, y := c.ScalarBaseMult(c.N.Bytes()); x.Sign() != 0 || y.Sign() != 0 {
@@ -213,5 +215,24 @@ func TestNISTCurvesMatchStandardLibrary(t *testing.T) {
 		if x.Cmp(wx) != 0 || y.Cmp(wy) != 0 {
 			t.Errorf("%s: k·G differs from crypto/elliptic", c.Name)
 		}
+	}
+}
+
+func TestDHGroupsAreConsistent(t *testing.T) {
+	for _, id := range []int{emrtd.ParamDH1024, emrtd.ParamDH2048224, emrtd.ParamDH2048256} {
+		g, err := emrtd.GroupByID(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dh := g.(*emrtd.DHGroup)
+		one := big.NewInt(1)
+		pm1 := new(big.Int).Sub(dh.P, one)
+		if !dh.P.ProbablyPrime(8) || !dh.Q.ProbablyPrime(16) || new(big.Int).Mod(pm1, dh.Q).Sign() != 0 ||
+			new(big.Int).Exp(dh.G, dh.Q, dh.P).Cmp(one) != 0 || dh.G.Cmp(one) == 0 {
+			t.Errorf("%s: constants inconsistent", dh.Name)
+		}
+	}
+	if _, err := emrtd.GroupByID(3); !errors.Is(err, emrtd.ErrUnsupportedParameters) {
+		t.Errorf("reserved ID 3: %v", err)
 	}
 }

@@ -22,13 +22,12 @@
 //   - The elliptic curve arithmetic (Curve) uses math/big, which is not
 //     constant time. Its scalars are the terminal's single-use ephemeral
 //     keys, but a local timing observer could still learn about them.
-//   - PACE runs on standardized domain parameters only: NIST P-224/256/
-//     384/521, brainpoolP256r1/384r1/512r1 and the 1024-bit MODP group with
-//     a 160-bit subgroup (IDs 10, 12, 13, 15, 16, 17, 18 and 0). The
-//     2048-bit DH groups (IDs 1, 2), P-192, brainpoolP192r1/224r1/320r1 and
-//     explicit domain parameters (PACEDomainParameterInfo) are not
-//     implemented; ChoosePACE skips them. Integrated Mapping needs
-//     p ≡ 3 mod 4, which rules out P-224.
+//   - PACE runs on standardized domain parameters (ICAO 9303-11 §9.5.1,
+//     IDs 0-2 and 8-18: the RFC 5114 MODP groups, NIST P-192 to P-521,
+//     brainpoolP192r1 to P512r1). Explicit domain parameters
+//     (PACEDomainParameterInfo) are parsed but not used; ChoosePACE skips
+//     PACEInfos that need them. Integrated Mapping needs p ≡ 3 mod 4,
+//     which rules out P-224.
 //   - Chip Authentication Mapping leaves CAMData to verify against the
 //     chip's static key from EF.CardSecurity; reading that file and checking
 //     its signature (Passive Authentication) happen elsewhere.
