@@ -297,9 +297,7 @@ func describeValidation(err error) string {
 		if p := se.JSONPointer(); len(p) > 0 {
 			msg += " at /" + strings.Join(p, "/")
 		}
-	} else if re.Err != nil && re.Reason == "" {
-		msg += re.Err.Error()
-	} else if re.Err != nil {
+	} else if re.Err != nil && re.Err.Error() != re.Reason {
 		msg += ": " + re.Err.Error()
 	}
 	return msg

@@ -22,3 +22,8 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func jsonString(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
