@@ -7,6 +7,11 @@ import (
 	"sync"
 )
 
+// ErrSessionClosed reports a command on a secure channel that an earlier
+// failure (a MAC mismatch, a transport error) has closed. Run BAC or PACE
+// again.
+var ErrSessionClosed = errors.New("emrtd: secure channel closed after an error; authenticate again")
+
 // Session is a secure messaging channel to a chip, established by BAC or
 // PACE. It is itself a Transport: plain command APDUs given to Transmit are
 // protected, sent over the underlying transport, and the verified plain
@@ -49,7 +54,7 @@ func (s *Session) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sm.closed {
-		return nil, fmt.Errorf("%w: the secure channel was closed after a MAC failure; authenticate again", ErrSMMAC)
+		return nil, ErrSessionClosed
 	}
 	wrapped, err := s.sm.WrapCommand(cmd)
 	if err != nil {
@@ -57,7 +62,10 @@ func (s *Session) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	}
 	raw, err := s.next.Transmit(ctx, wrapped)
 	if err != nil {
-		return nil, fmt.Errorf("emrtd: sending protected command INS %02X: %w", cmd.INS, err)
+		// The SSC has moved on for this command; whether the chip saw it is
+		// unknown, so the counters can no longer be trusted to agree.
+		s.sm.closed = true
+		return nil, fmt.Errorf("emrtd: sending protected command INS %02X (the secure channel is closed; authenticate again): %w", cmd.INS, err)
 	}
 	resp, err := s.sm.UnwrapResponse(raw)
 	if err != nil {

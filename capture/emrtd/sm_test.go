@@ -186,10 +186,11 @@ func TestSessionClosesAfterMACFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 2; i++ {
-		if err := emrtd.SelectFile(ctx, sess, emrtd.FIDCOM); !errors.Is(err, emrtd.ErrSMMAC) {
-			t.Fatalf("attempt %d: %v, want ErrSMMAC", i+1, err)
-		}
+	if err := emrtd.SelectFile(ctx, sess, emrtd.FIDCOM); !errors.Is(err, emrtd.ErrSMMAC) {
+		t.Fatalf("first command: %v, want ErrSMMAC", err)
+	}
+	if err := emrtd.SelectFile(ctx, sess, emrtd.FIDCOM); !errors.Is(err, emrtd.ErrSessionClosed) {
+		t.Fatalf("next command: %v, want ErrSessionClosed", err)
 	}
 }
 
