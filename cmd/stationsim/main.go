@@ -1,9 +1,3 @@
-// Command stationsim runs the station's simulators on their own, for
-// demonstrations, manual tests and crash tests that need a separate process.
-//
-//	stationsim registry osia [flags]   OSIA Population Registry v1.5 simulator
-//
-// Run "stationsim registry osia -h" for the flags.
 package main
 
 import (
