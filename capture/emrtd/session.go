@@ -70,6 +70,11 @@ func (s *Session) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	resp, err := s.sm.UnwrapResponse(raw)
 	if err != nil {
 		if se := (*StatusError)(nil); errors.As(err, &se) {
+			if se.SW == SWSMDataMissing || se.SW == SWSMDataIncorrect {
+				// The chip aborts secure messaging after these (ICAO 9303-11
+				// §9.8.5).
+				s.sm.closed = true
+			}
 			return resp.Bytes(), nil
 		}
 		s.sm.closed = true

@@ -163,6 +163,10 @@ func TestChipRejectsTamperedCommandAndSessionReports(t *testing.T) {
 	if !errors.Is(err, emrtd.ErrSMDataIncorrect) {
 		t.Fatalf("tampered command: %v, want ErrSMDataIncorrect", err)
 	}
+	link.armed = false
+	if err := emrtd.SelectFile(ctx, sess, emrtd.FIDCOM); !errors.Is(err, emrtd.ErrSessionClosed) {
+		t.Fatalf("command after 6988: %v, want ErrSessionClosed", err)
+	}
 }
 
 // corruptingChip corrupts the MAC of every protected response.
