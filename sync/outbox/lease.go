@@ -79,18 +79,22 @@ func (ob *Outbox) Lease(ctx context.Context, target string, now time.Time, max i
 	if err != nil {
 		return nil, fmt.Errorf("lease %s: %w", target, err)
 	}
-	// Unseal the enrollments outside the write transaction.
+	// Unseal the enrollments outside the write transaction. An item whose
+	// enrollment cannot be read goes to the failed list rather than
+	// blocking the queue.
+	unreadable := map[int]error{}
 	err = ob.view(ctx, func(q *qtx) error {
 		for i := range leases {
 			e := new(enrollment.Enrollment)
 			found, err := q.GetSealed(store.Enrollments, leases[i].Item.TransactionID, e)
-			if err != nil {
-				return err
+			switch {
+			case err != nil:
+				unreadable[i] = fmt.Errorf("%w: %w", ErrUnreadable, err)
+			case !found:
+				unreadable[i] = fmt.Errorf("%w: the enrollment is missing", ErrUnreadable)
+			default:
+				leases[i].Enrollment = e
 			}
-			if !found {
-				return fmt.Errorf("enrollment of item %s is missing", leases[i].Item.ID)
-			}
-			leases[i].Enrollment = e
 		}
 		return nil
 	})
@@ -98,7 +102,21 @@ func (ob *Outbox) Lease(ctx context.Context, target string, now time.Time, max i
 		// The items stay leased and are due again when the lease expires.
 		return nil, fmt.Errorf("lease %s: load enrollments: %w", target, err)
 	}
-	return leases, nil
+	if len(unreadable) == 0 {
+		return leases, nil
+	}
+	ok := leases[:0]
+	for i, l := range leases {
+		cause, bad := unreadable[i]
+		if !bad {
+			ok = append(ok, l)
+			continue
+		}
+		if err := ob.Fail(ctx, l, delivery.Fail(0, cause)); err != nil {
+			return nil, fmt.Errorf("lease %s: %w", target, err)
+		}
+	}
+	return ok, nil
 }
 
 func cmpSeq(a, b uint64) int {

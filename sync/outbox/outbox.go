@@ -26,6 +26,10 @@ var (
 	ErrStaleLease = errors.New("lease is no longer current")
 	// ErrNotFailed is returned by RetryFailed and Drop for an item that is not failed.
 	ErrNotFailed = errors.New("queue item is not failed")
+	// ErrUnreadable is the cause recorded on an item whose stored enrollment
+	// cannot be read (missing, or failing authentication); Lease moves such
+	// items to the failed list.
+	ErrUnreadable = errors.New("stored enrollment cannot be read")
 	// ErrInvalidTarget is returned for an empty, malformed or repeated target name.
 	ErrInvalidTarget = errors.New("invalid target")
 )

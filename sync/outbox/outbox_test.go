@@ -426,3 +426,27 @@ func TestNextDue(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+func TestUnreadableEnrollmentGoesToFailedList(t *testing.T) {
+	env := newEnv(t, Options{})
+	bad, good := person(t, ""), person(t, "")
+	mustEnqueue(t, env.ob, bad)
+	mustEnqueue(t, env.ob, good)
+	// Move another record's sealed bytes under the first ID: it no longer authenticates.
+	err := env.db.Update(ctx, func(tx *store.Tx) error {
+		b := tx.Bucket(store.Enrollments)
+		return b.Put([]byte(bad.TransactionID), bytes.Clone(b.Get([]byte(good.TransactionID))))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := mustLease(t, env.ob, "osia", env.clock.Now(), 10)
+	if got := txIDs(ls); !slices.Equal(got, []string{good.TransactionID}) {
+		t.Fatalf("leased %v, want only the readable one", got)
+	}
+	failed, _ := env.ob.List(ctx, Filter{State: Failed})
+	if len(failed) != 1 || failed[0].TransactionID != bad.TransactionID || failed[0].LastErrorClass != "permanent" ||
+		!strings.Contains(failed[0].LastError, ErrUnreadable.Error()) {
+		t.Errorf("failed list %+v", failed)
+	}
+}
