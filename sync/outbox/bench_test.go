@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/capturestation/station/capture/enrollment"
+	"github.com/capturestation/station/internal/store"
 	"github.com/capturestation/station/sync/delivery"
 )
 
@@ -81,6 +82,37 @@ func BenchmarkStatsLargeQueue(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		if _, err := env.ob.Stats(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenLargeQueue measures opening the store and the outbox and
+// reading the stats with 100 000 queued items: the daemon's start-up path.
+func BenchmarkOpenLargeQueue(b *testing.B) {
+	env := newEnv(b, Options{})
+	if err := FillSynthetic(ctx, env.ob, 100000, []string{"osia"}); err != nil {
+		b.Fatal(err)
+	}
+	if err := env.db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	env.db = nil
+	b.ResetTimer()
+	for range b.N {
+		db, err := store.Open(env.path, env.kek, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ob, err := New(db, env.opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := ob.Stats(ctx)
+		if err != nil || st.Pending != 100000 {
+			b.Fatalf("stats %+v, %v", st, err)
+		}
+		if err := db.Close(); err != nil {
 			b.Fatal(err)
 		}
 	}
