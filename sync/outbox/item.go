@@ -41,6 +41,24 @@ func ParseState(s string) (State, error) {
 	return 0, fmt.Errorf("unknown queue state %q: use pending, inflight, failed or delivered", s)
 }
 
+// MarshalText encodes the state by name.
+func (s State) MarshalText() ([]byte, error) {
+	if s < Pending || s > Delivered {
+		return nil, fmt.Errorf("cannot encode queue %s", s)
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText decodes a state name.
+func (s *State) UnmarshalText(b []byte) error {
+	st, err := ParseState(string(b))
+	if err != nil {
+		return err
+	}
+	*s = st
+	return nil
+}
+
 // undelivered reports whether the item still blocks later items of its person.
 func (s State) undelivered() bool { return s == Pending || s == InFlight || s == Failed }
 

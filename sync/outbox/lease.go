@@ -363,7 +363,7 @@ func (ob *Outbox) PurgeExpired(ctx context.Context, now time.Time) (int, error) 
 	n := 0
 	err := ob.update(ctx, func(q *qtx) error {
 		n = 0
-		limit := binary8(timeKey(now))
+		limit := seqKey(timeKey(now)) // the purge key starts with the big-endian time
 		var keys [][]byte
 		c := q.purge.Cursor()
 		for k, _ := c.First(); k != nil && len(k) >= 8 && bytes.Compare(k[:8], limit) <= 0; k, _ = c.Next() {
@@ -385,8 +385,6 @@ func (ob *Outbox) PurgeExpired(ctx context.Context, now time.Time) (int, error) 
 	}
 	return n, nil
 }
-
-func binary8(v uint64) []byte { return seqKey(v) }
 
 // purgeTx erases the biometric payload of one enrollment and marks it purged.
 func purgeTx(q *qtx, txID string) error {
