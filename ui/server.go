@@ -23,7 +23,8 @@ type Backend interface {
 	Status(ctx context.Context) (api.Status, error)
 	// ImportOSIAIdentity queues an enrollment from an OSIA Identity document.
 	ImportOSIAIdentity(ctx context.Context, body []byte, personID, actor string) (api.EnrollResult, error)
-	Queue(ctx context.Context, state string, offset, limit int) (api.QueueList, error)
+	// Queue lists items in a state ("" for all) after the cursor after.
+	Queue(ctx context.Context, state, after string, limit int) (api.QueueList, error)
 	QueueItem(ctx context.Context, id string) (api.QueueItem, error)
 	Retry(ctx context.Context, id, actor string) (api.QueueItem, error)
 	Purge(ctx context.Context, id, actor string) error
@@ -233,13 +234,12 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	offset, err1 := intParam(q.Get("offset"), 0, 0, 1<<31-1)
-	limit, err2 := intParam(q.Get("limit"), 50, 1, 1000)
-	if err := errors.Join(err1, err2); err != nil {
+	limit, err := intParam(q.Get("limit"), 50, 1, 1000)
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	l, err := s.opt.Backend.Queue(r.Context(), q.Get("state"), offset, limit)
+	l, err := s.opt.Backend.Queue(r.Context(), q.Get("state"), q.Get("after"), limit)
 	if err != nil {
 		s.fail(w, "queue", err)
 		return

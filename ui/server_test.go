@@ -43,7 +43,7 @@ func (b *backend) ImportOSIAIdentity(_ context.Context, body []byte, personID, a
 	return api.EnrollResult{TransactionID: "tx", PersonID: personID, Created: true}, nil
 }
 
-func (b *backend) Queue(context.Context, string, int, int) (api.QueueList, error) {
+func (b *backend) Queue(context.Context, string, string, int) (api.QueueList, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var l api.QueueList

@@ -33,7 +33,8 @@ const usage = `usage: stationctl [--config FILE | --socket PATH] COMMAND [ARGS]
 
 commands:
   status [--json]                              station health, registry and queue
-  queue list [--state S] [--limit N] [--json]  outbox items (S: pending, inflight, failed, delivered)
+  queue list [--state S] [--after ID] [--limit N] [--json]
+                                               outbox items, oldest first (S: pending, inflight, failed, delivered)
   queue show ID [--json]                       one item
   queue retry ID [--json]                      put a failed item back in the queue
   queue purge ID                               drop a failed item for good
@@ -229,16 +230,17 @@ func (c *cli) status(ctx context.Context, args []string) error {
 
 func (c *cli) queueList(ctx context.Context, args []string) error {
 	var asJSON bool
-	var state string
+	var state, after string
 	var limit int
 	if _, err := flags("queue list", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "")
 		fs.StringVar(&state, "state", "", "")
+		fs.StringVar(&after, "after", "", "")
 		fs.IntVar(&limit, "limit", 50, "")
 	}); err != nil {
 		return err
 	}
-	l, err := c.client.Queue(ctx, state, 0, limit)
+	l, err := c.client.Queue(ctx, state, after, limit)
 	if err != nil {
 		return err
 	}
@@ -250,8 +252,8 @@ func (c *cli) queueList(ctx context.Context, args []string) error {
 	for _, it := range l.Items {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.State, it.Target, it.Attempts, it.EnqueuedAt.Local().Format(time.DateTime), it.Error)
 	}
-	if l.Next != 0 {
-		fmt.Fprintf(tw, "(more: %d shown)\n", len(l.Items))
+	if l.Next != "" {
+		fmt.Fprintf(tw, "(more: stationctl queue list --after %s)\n", l.Next)
 	}
 	return tw.Flush()
 }

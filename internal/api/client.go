@@ -109,13 +109,16 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return s, c.getJSON(ctx, "/api/v1/status", &s)
 }
 
-// Queue lists outbox items in a state ("" for all undelivered) from offset.
-func (c *Client) Queue(ctx context.Context, state string, offset, limit int) (QueueList, error) {
+// Queue lists outbox items in a state ("" for all) after the cursor
+// after ("" for the first page).
+func (c *Client) Queue(ctx context.Context, state, after string, limit int) (QueueList, error) {
 	q := url.Values{}
 	if state != "" {
 		q.Set("state", state)
 	}
-	q.Set("offset", strconv.Itoa(offset))
+	if after != "" {
+		q.Set("after", after)
+	}
 	q.Set("limit", strconv.Itoa(limit))
 	var l QueueList
 	return l, c.getJSON(ctx, "/api/v1/queue?"+q.Encode(), &l)

@@ -61,8 +61,8 @@ type QueueItem struct {
 // QueueList is GET /api/v1/queue.
 type QueueList struct {
 	Items []QueueItem `json:"items"`
-	// Next is the offset of the next page, 0 when this is the last.
-	Next int `json:"next,omitempty"`
+	// Next is the cursor of the next page (pass it as "after"); empty on the last page.
+	Next string `json:"next,omitempty"`
 }
 
 // EnrollResult is the answer to POST /api/v1/enrollments.
