@@ -116,3 +116,45 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestRegistrySecret(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name    string
+		reg     Registry
+		want    string
+		wantErr string
+	}{
+		{"inline", Registry{ClientSecret: "s3cret"}, "s3cret", ""},
+		{"file", Registry{ClientSecretFile: write("ok", " from-file \nignored\n", 0o600)}, "from-file", ""},
+		{"group readable file", Registry{ClientSecretFile: write("group", "g\n", 0o640)}, "g", ""},
+		{"world readable file", Registry{ClientSecretFile: write("world", "w\n", 0o644)}, "", "chmod 0600"},
+		{"empty file", Registry{ClientSecretFile: write("empty", "\n", 0o600)}, "", "is empty"},
+		{"missing file", Registry{ClientSecretFile: filepath.Join(dir, "none")}, "", "registry.client_secret_file"},
+		{"huge file", Registry{ClientSecretFile: write("huge", strings.Repeat("x", maxSecretFile+1), 0o600)}, "", "too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.reg.Secret()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Secret() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Secret() = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
