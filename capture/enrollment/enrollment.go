@@ -29,13 +29,16 @@ type Enrollment struct {
 	// CompletedAt is when the operator confirmed it (zero while a draft).
 	CompletedAt time.Time `json:"completedAt,omitzero"`
 
-	Biographic Biographic  `json:"biographic"`
-	Documents  []Document  `json:"documents,omitempty"`
-	Face       *Face       `json:"face,omitempty"`
-	Fingers    []Finger    `json:"fingers,omitempty"`
-	Liveness   *Liveness   `json:"liveness,omitempty"`
-	Galleries  []string    `json:"galleries,omitempty"`
-	Contextual *Contextual `json:"contextual,omitempty"`
+	Biographic Biographic `json:"biographic"`
+	Documents  []Document `json:"documents,omitempty"`
+	Face       *Face      `json:"face,omitempty"`
+	Fingers    []Finger   `json:"fingers,omitempty"`
+	Liveness   *Liveness  `json:"liveness,omitempty"`
+	Galleries  []string   `json:"galleries,omitempty"`
+	// IdentityType is the registry identity type (OSIA identityType, for
+	// example CIVIL); empty means the station's configured default.
+	IdentityType string      `json:"identityType,omitempty"`
+	Contextual   *Contextual `json:"contextual,omitempty"`
 }
 
 // Biographic is the applicant's biographic data. Field names follow the OSIA
@@ -96,6 +99,8 @@ type Image struct {
 	BitDepth   int       `json:"bitDepth,omitempty"`
 	CapturedAt time.Time `json:"capturedAt,omitzero"`
 	Device     string    `json:"device,omitempty"`
+	// Page is the document page the image shows (document pages only, 0 if unknown).
+	Page int `json:"page,omitempty"`
 }
 
 // MimeType returns the MIME type of the image's format.
