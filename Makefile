@@ -45,8 +45,10 @@ vet: deps
 	$(GO) vet $(PKGS)
 
 # Benchmarks print their figures (ns/op and the custom metrics each reports).
+# The station-level ones in cmd/ size their own work and run once.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./internal/... ./sync/... ./cmd/...
+	$(GO) test -run '^$$' -bench . -timeout 30m ./internal/... ./sync/... ./capture/...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./cmd/...
 
 fuzz: deps
 	@echo "run one target at a time, for example:"

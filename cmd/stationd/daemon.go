@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,7 +19,20 @@ import (
 
 	"github.com/capturestation/station/internal/config"
 	"github.com/capturestation/station/internal/health"
+	"github.com/capturestation/station/internal/operators"
 	"github.com/capturestation/station/internal/service"
+	"github.com/capturestation/station/internal/session"
+	"github.com/capturestation/station/internal/store"
+	"github.com/capturestation/station/sync/outbox"
+	"github.com/capturestation/station/sync/worker"
+	"github.com/capturestation/station/ui"
+)
+
+// Health components the daemon itself reports; the worker adds
+// "registry/<target>" and "sync/<target>".
+const (
+	componentStore = "store"
+	componentDisk  = "disk"
 )
 
 // daemon is the wired station.
@@ -27,26 +44,120 @@ type daemon struct {
 	started time.Time
 	group   *service.Group
 	closers []func() error
+
+	db       *store.DB
+	outbox   *outbox.Outbox
+	key      *ecdsa.PrivateKey
+	target   string
+	worker   *worker.Worker
+	disk     *diskGuard
+	lastSync atomic.Int64 // unix nanoseconds of the last confirmed delivery
 }
 
-func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *slog.Logger) (*daemon, error) {
-	d := &daemon{cfg: cfg, log: log, started: time.Now(), metrics: prometheus.NewRegistry()}
+// openDaemon opens the store and wires every subsystem. Nothing runs until
+// serve; on error everything opened so far is closed.
+func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *slog.Logger) (_ *daemon, err error) {
+	d := &daemon{cfg: cfg, log: log, started: time.Now(), metrics: prometheus.NewRegistry(), target: cfg.Registry.Kind}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
 	d.health = health.New(func(c health.Check) {
 		log.Log(ctx, levelFor(c.Level), "health changed", "component", c.Component, "level", c.Level, "message", c.Message)
 	})
 	d.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.group = service.NewGroup(log)
+
 	if err := os.MkdirAll(cfg.Data.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, fmt.Errorf("data.dir %s: %w", cfg.Data.Dir, err)
 	}
+	kekFile := cfg.Data.KEKFile
+	if kekFile == "" {
+		kekFile = filepath.Join(cfg.Data.Dir, "station.kek")
+	}
+	kek, err := store.LoadKEK(kekFile, lookupEnv(environ, "STATION_KEK"))
+	if err != nil {
+		return nil, fmt.Errorf("key-encryption key (data.kek_file or STATION_KEK): %w", err)
+	}
+	d.db, err = store.Open(cfg.DBPath(), kek, store.Options{})
+	clear(kek)
+	if err != nil {
+		return nil, fmt.Errorf("open the store: %w", err)
+	}
+	d.closers = append(d.closers, d.db.Close)
+	d.health.Set(componentStore, health.OK, "open")
+	d.outbox, err = outbox.New(d.db, outbox.Options{Retention: cfg.Sync.Retention})
+	if err != nil {
+		return nil, err
+	}
+	d.key, err = loadStationKey(ctx, d.db, log)
+	if err != nil {
+		return nil, err
+	}
+	d.disk = newDiskGuard(cfg.Data.Dir, uint64(cfg.Data.MinFreeMB)<<20, d.health)
+	if err := d.disk.check(); err != nil {
+		return nil, err
+	}
+	d.metrics.MustRegister(newQueueCollector(d.outbox))
+
+	if cfg.Simulate.Registry {
+		if err := d.addRegistrySimulator(ctx); err != nil {
+			return nil, err
+		}
+	}
+	conn, err := newConnector(cfg, d.key, log)
+	if err != nil {
+		return nil, err
+	}
+	d.worker, err = worker.New(d.outbox, d.target, conn, worker.Config{
+		Concurrency: cfg.Sync.Concurrency,
+		LeaseFor:    cfg.Sync.Lease,
+		BaseBackoff: cfg.Sync.BaseBackoff,
+		MaxBackoff:  cfg.Sync.MaxBackoff,
+		StuckAfter:  cfg.Sync.StuckAfter,
+	},
+		worker.WithHealth(workerHealth{d.health}),
+		worker.WithMetrics(d.metrics),
+		worker.WithLogger(log),
+		worker.WithEvents(d.onSyncEvent),
+	)
+	if err != nil {
+		return nil, err
+	}
+
+	accounts := operators.New(accountStore{d.db}, operators.Policy{MaxFailures: 5, LockFor: 5 * time.Minute})
+	srv := ui.New(ui.Options{
+		Backend:  &backend{d: d},
+		Accounts: accounts,
+		Sessions: session.NewManager(cfg.HTTP.SessionIdle, cfg.HTTP.SessionMax),
+		Metrics:  promhttp.HandlerFor(d.metrics, promhttp.HandlerOpts{}),
+		Log:      log,
+	})
+	sock, err := listenSocket(cfg.SocketPath(), cfg.Data.SocketGroup)
+	if err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, ignoreClosed(sock.Close))
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+		return nil, fmt.Errorf("http.listen %s: %w (is another station running? set http.listen or STATION_HTTP_LISTEN)", cfg.HTTP.Listen, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics, promhttp.HandlerOpts{}))
-	d.group.Add("http", newHTTPService("http", ln, mux, log), false)
+	d.closers = append(d.closers, ignoreClosed(ln.Close))
+
+	d.group.Add("sync", d.worker, true)
+	d.group.Add("purge", service.Func(func(ctx context.Context) error { return d.outbox.ServePurge(ctx, 10*time.Minute) }), true)
+	d.group.Add("disk", service.Func(func(ctx context.Context) error { return d.disk.serve(ctx, 15*time.Second) }), true)
+	d.group.Add("control", newHTTPService("control", sock, srv.Handler(true), log), false)
+	d.group.Add("http", newHTTPService("http", ln, srv.Handler(false), log), false)
 	return d, nil
+}
+
+// onSyncEvent records deliveries for the status page.
+func (d *daemon) onSyncEvent(e worker.Event) {
+	if e.Kind == worker.Delivered {
+		d.lastSync.Store(e.At.UnixNano())
+	}
 }
 
 func levelFor(l health.Level) slog.Level {
@@ -60,7 +171,8 @@ func levelFor(l health.Level) slog.Level {
 }
 
 func (d *daemon) serve(ctx context.Context) error {
-	d.log.Info("station started", "station", d.cfg.Station.ID, "version", version, "http", d.cfg.HTTP.Listen)
+	d.log.Info("station started", "station", d.cfg.Station.ID, "version", version,
+		"http", d.cfg.HTTP.Listen, "registry", d.cfg.Registry.URL, "startup", time.Since(d.started).Round(time.Millisecond))
 	err := d.group.Run(ctx)
 	d.log.Info("station stopped")
 	return err
@@ -72,4 +184,38 @@ func (d *daemon) close() {
 			d.log.Warn("close failed", "err", err)
 		}
 	}
+	d.closers = nil
+}
+
+// workerHealth adapts the health registry to the worker's two-state checks.
+type workerHealth struct{ r *health.Registry }
+
+func (w workerHealth) Set(component string, ok bool, msg string) {
+	lvl := health.OK
+	if !ok {
+		lvl = health.Warning
+	}
+	w.r.Set(component, lvl, msg)
+}
+
+// ignoreClosed makes closing an already closed listener (the HTTP server
+// closes it on shutdown) a no-op.
+func ignoreClosed(close func() error) func() error {
+	return func() error {
+		if err := close(); err != nil && !isClosed(err) {
+			return err
+		}
+		return nil
+	}
+}
+
+func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
+
+func lookupEnv(environ []string, key string) string {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
 }

@@ -6,6 +6,7 @@
 package health
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -37,6 +38,17 @@ func (l Level) String() string {
 
 // MarshalText encodes the level by name.
 func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText decodes a level name written by MarshalText.
+func (l *Level) UnmarshalText(b []byte) error {
+	for _, v := range []Level{OK, Warning, Critical} {
+		if string(b) == v.String() {
+			*l = v
+			return nil
+		}
+	}
+	return fmt.Errorf("health: unknown level %q", b)
+}
 
 // Check is the current state of one component.
 type Check struct {

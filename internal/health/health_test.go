@@ -44,3 +44,17 @@ func TestLevelString(t *testing.T) {
 		}
 	}
 }
+
+func TestLevelTextRoundTrip(t *testing.T) {
+	for _, l := range []Level{OK, Warning, Critical} {
+		b, _ := l.MarshalText()
+		var back Level
+		if err := back.UnmarshalText(b); err != nil || back != l {
+			t.Fatalf("%v: got %v, %v", l, back, err)
+		}
+	}
+	var l Level
+	if err := l.UnmarshalText([]byte("fine")); err == nil {
+		t.Fatal("unknown level accepted")
+	}
+}

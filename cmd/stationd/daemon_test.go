@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capturestation/station/internal/api"
+	"github.com/capturestation/station/internal/config"
+	"github.com/capturestation/station/internal/testdata/identities"
+)
+
+// testConfig is a station in dir with an in-process registry simulator.
+func testConfig(t *testing.T, dir string) config.Config {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Station.ID = "unit"
+	cfg.Data.Dir = dir
+	cfg.Data.MinFreeMB = 1
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	reg := freePort(t)
+	cfg.Registry.URL, cfg.Registry.TokenURL = "http://"+reg, "http://"+reg+"/oauth/token"
+	cfg.Registry.ClientID, cfg.Registry.ClientSecret = "station", "unit-secret"
+	cfg.Simulate.Registry, cfg.Simulate.RegistryListen = true, reg
+	cfg.Sync.BaseBackoff, cfg.Sync.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// startDaemon opens and serves a daemon until the test ends.
+func startDaemon(t *testing.T, cfg config.Config) *api.Client {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := openDaemon(ctx, cfg, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		d.close()
+	})
+	return api.NewClient(cfg.SocketPath())
+}
+
+func TestDaemonDeliversAndKeepsKey(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	ctx := t.Context()
+	client := startDaemon(t, cfg)
+	doc, err := identities.Identity(3, 0, identities.Options{ImageBytes: 2 << 10, Fingers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := client.EnrollOSIAIdentity(ctx, doc, "")
+	if err != nil || !res.Created {
+		t.Fatalf("enroll: %+v, %v", res, err)
+	}
+	for {
+		st, err := client.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Queue.Delivered == 1 {
+			if !st.Registry.Reachable || st.Registry.LastSync.IsZero() {
+				t.Fatalf("registry status after a delivery: %+v", st.Registry)
+			}
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	key, err := client.StationKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Keys and operators survive a restart; a second daemon on the same
+	// data directory is refused while the first runs.
+	cfg2 := cfg
+	cfg2.Simulate.Registry = false
+	if _, err := openDaemon(ctx, cfg2, nil, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "store") {
+		t.Fatalf("second daemon on the same data: %v", err)
+	}
+	again, err := client.StationKey(ctx)
+	if err != nil || again.KeyID != key.KeyID {
+		t.Fatalf("station key changed: %v then %v (%v)", key.KeyID, again.KeyID, err)
+	}
+}
+
+func TestDaemonRefusesEnrollmentsOnLowDisk(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Data.MinFreeMB = 1 << 30 // a petabyte: more than any test machine has free
+	client := startDaemon(t, cfg)
+	st, err := client.Status(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.AcceptingEnrollments || !strings.Contains(st.Refusal, "data.min_free_mb") {
+		t.Fatalf("status on low disk: accepting=%v refusal=%q", st.AcceptingEnrollments, st.Refusal)
+	}
+	doc, err := identities.Identity(4, 0, identities.Options{ImageBytes: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.EnrollOSIAIdentity(t.Context(), doc, "")
+	var se *api.StatusError
+	if !errors.As(err, &se) || se.Status != 507 || !strings.Contains(err.Error(), "free") {
+		t.Fatalf("enroll on low disk: %v", err)
+	}
+}
+
+func TestDaemonRefusesOpenKEKFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	kek := filepath.Join(dir, "station.kek")
+	if err := os.WriteFile(kek, make([]byte, 32), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(kek, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := openDaemon(t.Context(), cfg, nil, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "key-encryption key") {
+		t.Fatalf("open with a world-readable KEK file: %v", err)
+	}
+}

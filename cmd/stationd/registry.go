@@ -1,0 +1,65 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/capturestation/station/capture/enrollment"
+	"github.com/capturestation/station/internal/config"
+	"github.com/capturestation/station/sync/osia"
+	"github.com/capturestation/station/sync/worker"
+)
+
+// newConnector builds the connector for registry.kind.
+func newConnector(cfg config.Config, key *ecdsa.PrivateKey, log *slog.Logger) (worker.Connector, error) {
+	r := cfg.Registry
+	switch r.Kind {
+	case "osia":
+		secret, err := r.Secret()
+		if err != nil {
+			return nil, err
+		}
+		c, err := osia.New(osia.Config{
+			BaseURL:      r.URL,
+			TokenURL:     r.TokenURL,
+			ClientID:     r.ClientID,
+			ClientSecret: secret,
+			Scopes:       r.Scopes,
+			CAFile:       r.CAFile,
+			CertFile:     r.CertFile,
+			KeyFile:      r.KeyFile,
+			Timeout:      r.Timeout,
+			Galleries:    r.Galleries,
+			IdentityType: r.IdentityType,
+			SigningKey:   key,
+			StationID:    cfg.Station.ID,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("registry.kind %q: unknown registry; use osia", r.Kind)
+}
+
+// importIDs are the identifiers and context given to an imported enrollment.
+type importIDs struct {
+	TransactionID, PersonID, IdentityID string
+	StationID, OperatorID               string
+	Now                                 time.Time
+}
+
+// parseImport turns an OSIA Identity document into an enrollment with the given identifiers.
+func parseImport(body []byte, ids importIDs) (*enrollment.Enrollment, error) {
+	e, err := osia.ParseIdentity(body, osia.ImportOptions{
+		PersonID: ids.PersonID, StationID: ids.StationID, OperatorID: ids.OperatorID,
+		Now: func() time.Time { return ids.Now },
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.TransactionID, e.IdentityID = ids.TransactionID, ids.IdentityID
+	return e, nil
+}
