@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -168,7 +167,7 @@ func BenchmarkDrain300KB(b *testing.B) {
 	cfg.Station.ID = "bench"
 	cfg.Registry.URL, cfg.Registry.TokenURL = srv.URL, srv.URL+"/oauth/token"
 	cfg.Registry.ClientID, cfg.Registry.ClientSecret = "station", "bench-secret"
-	conn, err := newConnector(cfg, key, slog.New(slog.DiscardHandler))
+	conn, err := newConnector(cfg, key)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 			return nil, err
 		}
 	}
-	conn, err := newConnector(cfg, d.key, log)
+	conn, err := newConnector(cfg, d.key)
 	if err != nil {
 		return nil, err
 	}

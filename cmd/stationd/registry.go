@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/ecdsa"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/capturestation/station/capture/enrollment"
@@ -13,7 +12,7 @@ import (
 )
 
 // newConnector builds the connector for registry.kind.
-func newConnector(cfg config.Config, key *ecdsa.PrivateKey, log *slog.Logger) (worker.Connector, error) {
+func newConnector(cfg config.Config, key *ecdsa.PrivateKey) (worker.Connector, error) {
 	r := cfg.Registry
 	switch r.Kind {
 	case "osia":
