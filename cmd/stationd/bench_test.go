@@ -178,6 +178,7 @@ func BenchmarkDrain300KB(b *testing.B) {
 		}
 	}
 	var bytes int
+	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
 		sim.Reset()

@@ -42,6 +42,10 @@ func (w *Worker) ping(ctx context.Context) {
 		return
 	}
 	w.setReachable(true, "reachable")
+	if w.heldUntil().After(w.now()) {
+		w.release(true)
+		signal(w.kick)
+	}
 }
 
 func (w *Worker) setReachable(ok bool, msg string) {

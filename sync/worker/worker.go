@@ -112,6 +112,14 @@ type Worker struct {
 	kick    chan struct{}
 	pingNow chan struct{}
 	running atomic.Bool
+
+	// hold pauses leasing while the registry as a whole is unreachable or
+	// has asked for a pause, so an offline station does not cycle through
+	// its whole queue rescheduling every item.
+	holdMu       sync.Mutex
+	holdUntil    time.Time // backoff after unreachable-registry failures
+	holdAfter    time.Time // the registry's own Retry-After
+	holdFailures int
 }
 
 // ErrRunning is returned by Serve when the worker is already serving.
@@ -179,7 +187,9 @@ func (w *Worker) Serve(ctx context.Context) error {
 	inflight := 0
 	for {
 		wait := w.cfg.PollInterval
-		if free := w.cfg.Concurrency - inflight; free > 0 {
+		if until := w.heldUntil(); w.now().Before(until) {
+			wait = min(wait, until.Sub(w.now()))
+		} else if free := w.cfg.Concurrency - inflight; free > 0 {
 			leases, err := w.ob.Lease(ctx, w.target, w.now(), free, w.cfg.LeaseFor)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -250,6 +260,7 @@ func (w *Worker) deliver(ctx context.Context, l outbox.Lease) {
 			receipt.Target = w.target
 		}
 		w.setReachable(true, "reachable")
+		w.release(false)
 		w.record(w.ob.Ack(rctx, l, receipt), l, itemEvent(Delivered, l.Item))
 		return
 	}
@@ -262,6 +273,10 @@ func (w *Worker) deliver(ctx context.Context, l outbox.Lease) {
 			retryAfter = de.RetryAfter
 		}
 		next := now.Add(max(w.backoff(l.Item.Attempts), retryAfter))
+		if de == nil || de.Status == 0 || retryAfter > 0 {
+			// Not about this item: the registry is out of reach or asked for a pause.
+			w.holdOff(now, retryAfter)
+		}
 		w.log.Info("delivery failed; retry scheduled", "item", l.Item.ID, "attempt", l.Item.Attempts, "class", class, "next", next, "err", err)
 		w.record(w.ob.Retry(rctx, l, err, next), l, retryEvent(l.Item, class, next))
 		signal(w.pingNow)
@@ -270,6 +285,43 @@ func (w *Worker) deliver(ctx context.Context, l outbox.Lease) {
 	w.m.attempts.WithLabelValues("failed").Inc()
 	w.log.Warn("delivery failed permanently; the item is on the failed list", "item", l.Item.ID, "class", class, "err", err)
 	w.record(w.ob.Fail(rctx, l, err), l, failEvent(l.Item, class))
+}
+
+// holdOff pauses leasing after a registry-wide failure, for a backoff that
+// grows with consecutive such failures, and at least retryAfter.
+func (w *Worker) holdOff(now time.Time, retryAfter time.Duration) {
+	w.holdMu.Lock()
+	defer w.holdMu.Unlock()
+	if retryAfter > 0 {
+		if until := now.Add(retryAfter); until.After(w.holdAfter) {
+			w.holdAfter = until
+		}
+		return
+	}
+	w.holdFailures++
+	if until := now.Add(w.backoff(w.holdFailures)); until.After(w.holdUntil) {
+		w.holdUntil = until
+	}
+}
+
+// release ends a hold: a delivery went through, or (reachable only) a ping
+// did, which does not cut short a pause the registry asked for.
+func (w *Worker) release(reachableOnly bool) {
+	w.holdMu.Lock()
+	defer w.holdMu.Unlock()
+	w.holdFailures, w.holdUntil = 0, time.Time{}
+	if !reachableOnly {
+		w.holdAfter = time.Time{}
+	}
+}
+
+func (w *Worker) heldUntil() time.Time {
+	w.holdMu.Lock()
+	defer w.holdMu.Unlock()
+	if w.holdAfter.After(w.holdUntil) {
+		return w.holdAfter
+	}
+	return w.holdUntil
 }
 
 // backoff returns the delay before retry number attempts (1 for the first

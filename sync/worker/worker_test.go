@@ -321,3 +321,43 @@ func TestNewAndServeErrors(t *testing.T) {
 		t.Errorf("second Serve = %v, want ErrRunning", err)
 	}
 }
+
+func TestRegistryWideFailureHoldsTheQueue(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		hold time.Duration
+	}{
+		// Two failures in a row: the hold is the second backoff step.
+		{"unreachable", delivery.Retry(0, 0, errors.New("connection refused")), 2 * time.Minute},
+		{"retry-after", delivery.Retry(503, 10*time.Minute, errors.New("maintenance")), 10 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t)
+			for range 20 {
+				tx := env.enqueue("")
+				env.reg.script[tx] = []error{tt.err}
+			}
+			w := env.worker(Config{Concurrency: 2, BaseBackoff: time.Minute, MaxBackoff: time.Hour})
+			env.serve(w)
+			env.next(RetryScheduled)
+			env.next(RetryScheduled)
+			// Held: kicks lease nothing until the hold is over.
+			for range 5 {
+				w.Kick()
+				time.Sleep(20 * time.Millisecond)
+			}
+			if calls, _, _ := env.reg.snapshot(); len(calls) != 2 {
+				t.Fatalf("%d delivery attempts while the registry was out of reach, want 2", len(calls))
+			}
+			env.clock.Advance(tt.hold + time.Second)
+			w.Kick()
+			env.next(RetryScheduled)
+			env.next(RetryScheduled)
+			if calls, _, _ := env.reg.snapshot(); len(calls) != 4 {
+				t.Fatalf("%d attempts after the hold, want 4", len(calls))
+			}
+		})
+	}
+}
