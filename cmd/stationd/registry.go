@@ -62,3 +62,5 @@ func parseImport(body []byte, ids importIDs) (*enrollment.Enrollment, error) {
 	e.TransactionID, e.IdentityID = ids.TransactionID, ids.IdentityID
 	return e, nil
 }
+
+var _ worker.Connector = (*osia.Connector)(nil)
