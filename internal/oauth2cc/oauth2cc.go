@@ -135,24 +135,50 @@ func (s *Source) fetch(ctx context.Context) (string, time.Duration, error) {
 	if len(body) > maxTokenResponse {
 		return "", 0, &Error{Status: resp.StatusCode, Err: errors.New("answer too large")}
 	}
+	return parseTokenResponse(resp.StatusCode, body)
+}
+
+// parseTokenResponse reads a token endpoint's answer (RFC 6749 sections 5.1
+// and 5.2) and returns the access token and its lifetime.
+func parseTokenResponse(status int, body []byte) (string, time.Duration, error) {
 	var tr tokenResponse
 	jerr := json.Unmarshal(body, &tr)
-	if resp.StatusCode != http.StatusOK {
-		return "", 0, &Error{Status: resp.StatusCode, Code: clean(tr.ErrorCode), Description: clean(tr.ErrorDescription)}
+	if status != http.StatusOK {
+		return "", 0, &Error{Status: status, Code: clean(tr.ErrorCode), Description: clean(tr.ErrorDescription)}
 	}
 	switch {
 	case jerr != nil:
-		return "", 0, &Error{Status: resp.StatusCode, Err: fmt.Errorf("answer is not a token response: %w", jerr)}
+		return "", 0, &Error{Status: status, Err: fmt.Errorf("answer is not a token response: %w", jerr)}
 	case tr.AccessToken == "":
-		return "", 0, &Error{Status: resp.StatusCode, Err: errors.New("answer holds no access_token")}
+		return "", 0, &Error{Status: status, Err: errors.New("answer holds no access_token")}
+	case !b64token(tr.AccessToken):
+		return "", 0, &Error{Status: status, Err: errors.New("access_token is not a valid bearer token (RFC 6750 b64token, at most 8 KiB)")}
 	case tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer"):
-		return "", 0, &Error{Status: resp.StatusCode, Err: fmt.Errorf("token type %q is not Bearer", clean(tr.TokenType))}
+		return "", 0, &Error{Status: status, Err: fmt.Errorf("token type %q is not Bearer", clean(tr.TokenType))}
 	}
 	ttl := time.Duration(tr.ExpiresIn) * time.Second
 	if tr.ExpiresIn <= 0 || tr.ExpiresIn > 86400 {
 		ttl = 5 * time.Minute // no or implausible lifetime: refresh regularly
 	}
 	return tr.AccessToken, ttl, nil
+}
+
+// b64token reports whether s is an RFC 6750 bearer token of sane length.
+func b64token(s string) bool {
+	if len(s) > 8<<10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		case c == '=' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // clean keeps a server-supplied string short and printable for error messages.

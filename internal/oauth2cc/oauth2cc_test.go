@@ -91,6 +91,7 @@ func TestTokenErrors(t *testing.T) {
 		{"not json", "s3cret", func(w http.ResponseWriter, _ int64) { fmt.Fprint(w, "<html>") }, 200, "not a token response"},
 		{"no token", "s3cret", func(w http.ResponseWriter, _ int64) { fmt.Fprint(w, `{"token_type":"Bearer"}`) }, 200, "no access_token"},
 		{"mac token", "s3cret", func(w http.ResponseWriter, _ int64) { fmt.Fprint(w, `{"access_token":"x","token_type":"mac"}`) }, 200, "not Bearer"},
+		{"token with a newline", "s3cret", func(w http.ResponseWriter, _ int64) { fmt.Fprint(w, `{"access_token":"a\nb"}`) }, 200, "b64token"},
 		{"server error", "s3cret", func(w http.ResponseWriter, _ int64) { w.WriteHeader(503) }, 503, "HTTP 503"},
 	}
 	for _, tt := range tests {
@@ -153,4 +154,26 @@ func TestTransportRetriesOnceOn401(t *testing.T) {
 	if resp.StatusCode != 401 || calls.Load() != 2 {
 		t.Fatalf("status %d after %d calls, want 401 after 2", resp.StatusCode, calls.Load())
 	}
+}
+
+func FuzzParseTokenResponse(f *testing.F) {
+	f.Add(200, []byte(`{"access_token":"t","token_type":"Bearer","expires_in":300}`))
+	f.Add(400, []byte(`{"error":"invalid_scope","error_description":"no"}`))
+	f.Add(200, []byte(`{"access_token":"t","expires_in":-1}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		tok, ttl, err := parseTokenResponse(status, body)
+		if err != nil {
+			var oe *Error
+			if !errors.As(err, &oe) {
+				t.Fatalf("error %v is not an *Error", err)
+			}
+			if len(oe.Code) > 210 || len(oe.Description) > 210 || strings.ContainsAny(oe.Code+oe.Description, "\n\r") {
+				t.Fatalf("server text not cleaned: %q %q", oe.Code, oe.Description)
+			}
+			return
+		}
+		if status != 200 || tok == "" || ttl <= 0 || ttl > 24*time.Hour {
+			t.Fatalf("accepted status %d: token %q ttl %v", status, tok, ttl)
+		}
+	})
 }
