@@ -1,6 +1,7 @@
 // Command stationctl is the operator's and technician's command line for a
 // running stationd: status, the sync queue, keys, operator accounts and
-// enrollment import. It talks to the daemon over its unix control socket.
+// enrollment import, over the daemon's unix control socket; and diagnostics
+// that work without the daemon (diag mrz).
 package main
 
 import (
@@ -43,6 +44,8 @@ commands:
                                                queue an enrollment from an OSIA Identity document
   operators add NAME --role ROLE               create an account; the PIN or password is read from stdin
   operators list [--json]                      the accounts
+  diag mrz --text 'LINE1|LINE2' [--repair] [--json]
+                                               parse and check an MRZ (no daemon needed)
 
 The socket is <data dir>/stationd.sock; the data dir comes from --config, or
 STATION_DATA_DIR, or the default /var/lib/capture-station.
@@ -144,6 +147,11 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.keysShow(ctx, rest[1:])
 	case "enroll":
 		return c.enroll(ctx, rest)
+	case "diag":
+		if len(rest) == 0 || rest[0] != "mrz" {
+			return usageError{"diag needs mrz"}
+		}
+		return c.diagMRZ(rest[1:])
 	case "operators":
 		if len(rest) == 0 {
 			return usageError{"operators needs add or list"}
