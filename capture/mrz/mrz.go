@@ -347,7 +347,9 @@ func (p *parser) name(s span) {
 	}
 	p.m.NameTruncated = raw[len(raw)-1] != '<'
 	primary, secondary, _ := strings.Cut(strings.TrimRight(raw, "<"), "<<")
-	clean := func(v string) string { return strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == '<' }), " ") }
+	clean := func(v string) string {
+		return strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == '<' }), " ")
+	}
 	p.m.Surname, p.m.GivenNames = clean(primary), clean(secondary)
 	if p.m.Surname == "" {
 		p.problem(FieldName, &s, "no primary identifier (surname)")
