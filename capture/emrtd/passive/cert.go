@@ -293,3 +293,18 @@ func sameName(a, b []byte) bool {
 	na, nb := nameString(a), nameString(b)
 	return na != "" && na == nb
 }
+
+// ParsePublicKeyInfo decodes a DER SubjectPublicKeyInfo, such as the Active
+// Authentication key of DG15, on any of the curves and key types
+// ParseCertificate accepts.
+func ParsePublicKeyInfo(der []byte) (*PublicKey, error) {
+	var spki spkiASN1
+	rest, err := asn1.Unmarshal(der, &spki)
+	if err != nil {
+		return nil, fmt.Errorf("%w: SubjectPublicKeyInfo: %v", ErrMalformed, err)
+	}
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("%w: SubjectPublicKeyInfo: %d bytes after it", ErrMalformed, len(rest))
+	}
+	return parsePublicKey(spki)
+}

@@ -238,3 +238,29 @@ func verifyECDSA(pub *PublicKey, hash []byte, r, s *big.Int) bool {
 	x.Mod(x, n)
 	return x.Cmp(r) == 0
 }
+
+// VerifyECDSA checks an ECDSA signature (DER or plain R||S) over hash,
+// the digest already computed, with an EC key.
+func (k *PublicKey) VerifyECDSA(hash, signature []byte) error {
+	if k == nil || k.Curve == nil {
+		return fmt.Errorf("%w: not an EC key", ErrSignature)
+	}
+	r, s, err := ecdsaRS(signature, false, k.Curve.ByteLen())
+	if err != nil {
+		return err
+	}
+	if !verifyECDSA(k, hash, r, s) {
+		return ErrSignature
+	}
+	return nil
+}
+
+// SignatureHash returns the hash an ECDSA signature algorithm OID names
+// (X9.62 or BSI TR-03111 plain), as DG14's ActiveAuthenticationInfo gives it.
+func SignatureHash(alg asn1.ObjectIdentifier) (crypto.Hash, bool) {
+	s, ok := schemeByOID(alg)
+	if !ok || s.rsa || s.hash == 0 {
+		return 0, false
+	}
+	return s.hash, true
+}

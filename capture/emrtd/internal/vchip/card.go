@@ -2,6 +2,7 @@ package vchip
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"encoding/asn1"
 	"errors"
@@ -28,6 +29,12 @@ type Config struct {
 	// ChipAuthenticationKey is the chip's static Chip Authentication private
 	// key, needed to offer PACE with Chip Authentication Mapping.
 	ChipAuthenticationKey []byte
+	// ActiveAuthenticationKey is the chip's Active Authentication private
+	// key (RSA or ECDSA); nil means the chip does not offer it.
+	ActiveAuthenticationKey crypto.Signer
+	// ActiveAuthenticationHash is the hash of ECDSA Active Authentication
+	// (what DG14's ActiveAuthenticationInfo announces); RSA uses SHA-1.
+	ActiveAuthenticationHash crypto.Hash
 	// Files holds the LDS1 application's elementary files by FID.
 	Files map[uint16][]byte
 	// Rand supplies challenges, nonces and ephemeral keys; nil means
@@ -125,6 +132,8 @@ func (c *Card) process(cmd emrtd.Command) emrtd.Response {
 		return c.setAT(cmd)
 	case 0x86:
 		return c.generalAuthenticate(cmd)
+	case 0x88:
+		return c.internalAuthenticate(cmd)
 	}
 	return status(emrtd.SWINSNotSupported)
 }
