@@ -6,6 +6,10 @@
 // vouches for DG15 and DG14; without it, Active Authentication proves
 // nothing.
 //
-// Caveats: Chip Authentication (§6.2) is not implemented yet; PACE with Chip
-// Authentication Mapping is (package emrtd).
+// Chip Authentication (§6.2) agrees ephemeral-static ECDH keys with the
+// chip's DG14 key and restarts secure messaging under them (MSE:Set KAT for
+// 3DES, MSE:Set AT and GENERAL AUTHENTICATE for AES); a clone without the
+// static private key cannot answer the next protected command.
+//
+// Caveats: Chip Authentication over DH (id-CA-DH) is not implemented.
 package clonecheck

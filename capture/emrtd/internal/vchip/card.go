@@ -35,6 +35,8 @@ type Config struct {
 	// ActiveAuthenticationHash is the hash of ECDSA Active Authentication
 	// (what DG14's ActiveAuthenticationInfo announces); RSA uses SHA-1.
 	ActiveAuthenticationHash crypto.Hash
+	// ChipAuthentication enables Chip Authentication with a static key.
+	ChipAuthentication *ChipAuthentication
 	// Files holds the LDS1 application's elementary files by FID.
 	Files map[uint16][]byte
 	// Rand supplies challenges, nonces and ephemeral keys; nil means
@@ -56,6 +58,10 @@ type Card struct {
 	pace        *PACEResponder
 	paceInfo    *emrtd.PACEInfo
 	paceRef     emrtd.PasswordRef
+	// caCipher is set between MSE:Set AT for Chip Authentication and its
+	// GENERAL AUTHENTICATE; nextSM replaces sm after the current answer.
+	caCipher emrtd.Cipher
+	nextSM   *emrtd.SecureMessaging
 }
 
 var _ emrtd.Transport = (*Card)(nil)
@@ -103,7 +109,11 @@ func (c *Card) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 		if c.sm == nil { // the command itself ended the session
 			return resp.Bytes(), nil
 		}
-		return WrapResponse(c.sm, resp, plain.INS&1 == 1), nil
+		out := WrapResponse(c.sm, resp, plain.INS&1 == 1)
+		if c.nextSM != nil { // Chip Authentication: new keys from the next command on
+			c.sm, c.nextSM = c.nextSM, nil
+		}
+		return out, nil
 	}
 	// A plain command ends secure messaging (ICAO 9303-11 §9.8) and is then
 	// processed without it: LDS files answer 6982 again.
@@ -233,6 +243,12 @@ func (c *Card) mutualAuthenticate(cmd emrtd.Command) emrtd.Response {
 }
 
 func (c *Card) setAT(cmd emrtd.Command) emrtd.Response {
+	switch {
+	case cmd.P1 == 0x41 && cmd.P2 == 0xA4:
+		return c.setCA(cmd)
+	case cmd.P1 == 0x41 && cmd.P2 == 0xA6:
+		return c.setKAT(cmd)
+	}
 	if cmd.P1 != 0xC1 || cmd.P2 != 0xA4 {
 		return status(emrtd.SWWrongP1P2)
 	}
@@ -276,6 +292,9 @@ func (c *Card) password(ref emrtd.PasswordRef) (emrtd.Password, error) {
 }
 
 func (c *Card) generalAuthenticate(cmd emrtd.Command) emrtd.Response {
+	if c.caCipher != 0 {
+		return c.caGeneralAuthenticate(cmd)
+	}
 	if c.paceInfo == nil {
 		return status(emrtd.SWConditionsNotSatisfied)
 	}

@@ -1,0 +1,114 @@
+package clonecheck
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"testing"
+
+	"github.com/capturestation/station/capture/emrtd"
+	"github.com/capturestation/station/capture/emrtd/internal/vchip"
+)
+
+// ecSPKI encodes a named-curve EC public key as a SubjectPublicKeyInfo.
+func ecSPKI(t *testing.T, curveOID asn1.ObjectIdentifier, point []byte) []byte {
+	t.Helper()
+	params, _ := asn1.Marshal(curveOID)
+	b, err := asn1.Marshal(struct {
+		Alg pkix.AlgorithmIdentifier
+		Key asn1.BitString
+	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, Parameters: asn1.RawValue{FullBytes: params}},
+		asn1.BitString{Bytes: point, BitLength: 8 * len(point)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func caProtocol(last int) asn1.ObjectIdentifier {
+	return append(append(asn1.ObjectIdentifier{}, caPrefixECDH...), last)
+}
+
+func TestChipAuthentication(t *testing.T) {
+	curves := []struct {
+		name string
+		id   int
+		oid  asn1.ObjectIdentifier
+	}{
+		{"brainpoolP256r1", emrtd.ParamBrainpoolP256r1, asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 7}},
+		{"P-256", emrtd.ParamNISTP256, asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}},
+	}
+	for _, cv := range curves {
+		for _, last := range []int{1, 2, 4} {
+			curve, err := emrtd.CurveByID(cv.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chipKey, _ := curve.RandomScalar(rand.Reader)
+			chipPub, _ := curve.PublicKey(chipKey, nil)
+			cloneKey, _ := curve.RandomScalar(rand.Reader)
+			proto := caProtocol(last)
+			for _, clone := range []bool{false, true} {
+				name := cv.name + "/" + proto.String()
+				if clone {
+					name += "/clone"
+				}
+				t.Run(name, func(t *testing.T) {
+					private := chipKey
+					if clone {
+						private = cloneKey // a copied chip without the static private key
+					}
+					ctx := context.Background()
+					card, err := vchip.New(vchip.Config{MRZ: mrzKey,
+						ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Curve: curve, Private: private},
+						Files:              map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x02, 0x5F, 0x01}}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := emrtd.SelectApplication(ctx, card); err != nil {
+						t.Fatal(err)
+					}
+					s, err := emrtd.BAC(ctx, card, mrzKey, rand.Reader)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ns, err := ChipAuthenticate(ctx, card, s, ChipAuthentication{Protocol: proto, KeyID: -1,
+						PublicKey: ecSPKI(t, cv.oid, chipPub)}, rand.Reader)
+					if err != nil {
+						t.Fatal(err)
+					}
+					_, err = emrtd.ReadFile(ctx, ns, emrtd.FIDCOM)
+					if clone {
+						if err == nil {
+							t.Fatal("a chip without the static key passed Chip Authentication")
+						}
+						return
+					}
+					if err != nil {
+						t.Fatalf("reading after Chip Authentication: %v", err)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestChipAuthenticationRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		ca   ChipAuthentication
+	}{
+		{"DH protocol", ChipAuthentication{Protocol: asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1, 2}}},
+		{"unknown cipher", ChipAuthentication{Protocol: caProtocol(9)}},
+		{"bad key", ChipAuthentication{Protocol: caProtocol(2), PublicKey: []byte{0x30, 0x01, 0x00}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ChipAuthenticate(context.Background(), nil, nil, tt.ca, rand.Reader); !errors.Is(err, ErrChipAuthentication) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
