@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"github.com/capturestation/station/capture/mrz"
 	"strings"
 	"testing"
 
@@ -193,5 +194,20 @@ func TestReadFileOverBAC(t *testing.T) {
 	// The channel is still usable afterwards.
 	if _, err := emrtd.ReadFile(ctx, sess, emrtd.FIDCOM); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestKeyFromMRZ(t *testing.T) {
+	// ICAO 9303-11 Appendix D.2: document L898902C<, born 690806, expiring 940623.
+	m, err := mrz.Parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO6908061F9406236ZE184226B<<<<<14")
+	if m == nil {
+		t.Fatal(err)
+	}
+	info, err := emrtd.KeyFromMRZ(m).Information()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info != "L898902C<369080619406236" {
+		t.Fatalf("MRZ information %q", info)
 	}
 }

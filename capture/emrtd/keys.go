@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/capturestation/station/capture/mrz"
 )
 
 // ErrInvalidKey reports an access key (MRZ fields or CAN) that is malformed.
@@ -130,4 +132,11 @@ func CANPassword(can string) (Password, error) {
 		return Password{}, fmt.Errorf("%w: a CAN is the digits printed on the document", ErrInvalidKey)
 	}
 	return Password{Ref: PasswordCAN, Secret: []byte(can)}, nil
+}
+
+// KeyFromMRZ returns the chip access key of a parsed MRZ. The MRZ should be
+// valid: a key from a misread MRZ only fails later, as a refused BAC or PACE.
+func KeyFromMRZ(m *mrz.MRZ) MRZKey {
+	birth, expiry := m.RawDates()
+	return MRZKey{DocumentNumber: m.DocumentNumber, DateOfBirth: birth, DateOfExpiry: expiry}
 }

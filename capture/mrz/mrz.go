@@ -456,3 +456,20 @@ func (p *parser) date(fs fieldSpec, birth bool) Date {
 	}
 	return Date{Year: year, Month: mm, Day: dd}
 }
+
+// RawDates returns the dates of birth and expiry as printed (YYMMDD, '<'
+// for unknown parts), which is what chip access keys (BAC, PACE) use.
+func (m *MRZ) RawDates() (birth, expiry string) {
+	for _, fs := range layoutOf(m.Format).fields {
+		if fs.at.line >= len(m.Lines) || fs.at.end > len(m.Lines[fs.at.line]) {
+			continue
+		}
+		switch fs.name {
+		case FieldDateOfBirth:
+			birth = m.Lines[fs.at.line][fs.at.start:fs.at.end]
+		case FieldDateOfExpiry:
+			expiry = m.Lines[fs.at.line][fs.at.start:fs.at.end]
+		}
+	}
+	return birth, expiry
+}
