@@ -37,6 +37,6 @@
 //     CHAT (7F4C) to request CARs for Terminal Authentication; DO'87'/'88'
 //     in the chip's last answer are tolerated and ignored.
 //
-// A chip-side counterpart used by the tests lives in internal/vchip; it is
-// the seed of the virtual chip simulator.
+// The chip side lives in package vchip, the virtual chip that tests and the
+// simulator use.
 package emrtd

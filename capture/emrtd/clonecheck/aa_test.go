@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
-	"github.com/capturestation/station/capture/emrtd/internal/vchip"
+	"github.com/capturestation/station/capture/emrtd/vchip"
 )
 
 var mrzKey = emrtd.MRZKey{DocumentNumber: "L898902C", DateOfBirth: "690806", DateOfExpiry: "940623"}

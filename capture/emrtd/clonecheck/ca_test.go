@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
-	"github.com/capturestation/station/capture/emrtd/internal/vchip"
+	"github.com/capturestation/station/capture/emrtd/vchip"
 )
 
 // ecSPKI encodes a named-curve EC public key as a SubjectPublicKeyInfo.
