@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
-	"github.com/capturestation/station/capture/emrtd/internal/vchip"
+	"github.com/capturestation/station/capture/emrtd/vchip"
 )
 
 // exchange is one command and its response, in upper-case hex.

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
-	"github.com/capturestation/station/capture/emrtd/internal/vchip"
+	"github.com/capturestation/station/capture/emrtd/vchip"
 )
 
 // Values of the ICAO 9303-11 Appendix I worked example (PACE with Chip

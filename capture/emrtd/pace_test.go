@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
-	"github.com/capturestation/station/capture/emrtd/internal/vchip"
+	"github.com/capturestation/station/capture/emrtd/vchip"
 )
 
 // Values of the ICAO 9303-11 Appendix G.1 worked example (PACE, ECDH Generic

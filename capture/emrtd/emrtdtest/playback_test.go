@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
-	"github.com/capturestation/station/capture/emrtd/internal/vchip"
+	"github.com/capturestation/station/capture/emrtd/vchip"
 )
 
 // bacKey is the document of the ICAO 9303-11 Appendix D worked example.
