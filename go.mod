@@ -3,6 +3,7 @@ module github.com/capturestation/station
 go 1.26.0
 
 require (
+	github.com/ebfe/scard v0.0.0-20230420082256-7db3f9b7c8a7
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/google/uuid v1.6.0
 	github.com/prometheus/client_golang v1.23.2
