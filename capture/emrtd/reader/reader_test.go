@@ -1,0 +1,173 @@
+package reader_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/capturestation/station/capture/emrtd"
+	"github.com/capturestation/station/capture/emrtd/passive"
+	"github.com/capturestation/station/capture/emrtd/reader"
+	"github.com/capturestation/station/capture/emrtd/vchip"
+)
+
+const specimen = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
+
+func document(t testing.TB, p vchip.Profile) *vchip.Document {
+	t.Helper()
+	d, err := vchip.NewDocument(vchip.DocumentSpec{MRZ: specimen, CAN: "123456", Profile: p, FaceBytes: 20 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func trust(t testing.TB, d *vchip.Document) *passive.TrustStore {
+	t.Helper()
+	c, err := passive.ParseCertificate(d.PKI.CSCA.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &passive.TrustStore{}
+	s.Add(c)
+	return s
+}
+
+func chip(t testing.TB, cfg vchip.Config) *vchip.Card {
+	t.Helper()
+	c, err := vchip.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestReadEveryProfile(t *testing.T) {
+	want := map[vchip.Profile]string{
+		vchip.ProfileBAC:           "BAC",
+		vchip.ProfilePACEBrainpool: "PACE ECDH GM AES-128 (MRZ)",
+		vchip.ProfilePACENIST:      "PACE ECDH GM AES-256 (MRZ)",
+		vchip.ProfilePACECAM:       "PACE ECDH CAM AES-128 (MRZ)",
+		vchip.ProfilePACEIM:        "PACE ECDH IM AES-128 (MRZ)",
+		vchip.ProfilePACEDH:        "PACE DH GM 3DES (MRZ)",
+	}
+	for _, p := range vchip.Profiles() {
+		t.Run(string(p), func(t *testing.T) {
+			d := document(t, p)
+			var steps []string
+			r, err := reader.Read(context.Background(), chip(t, d.Config), reader.Access{MRZ: &d.Config.MRZ},
+				reader.Options{Trust: trust(t, d), Progress: func(s string) { steps = append(steps, s) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Access != want[p] {
+				t.Errorf("access %q, want %q", r.Access, want[p])
+			}
+			if r.DG1 == nil || r.DG1.MRZ.DocumentNumber != "L898902C3" || r.DG1.MRZ.Surname != "ERIKSSON" {
+				t.Fatalf("DG1 %+v", r.DG1)
+			}
+			if len(r.Faces) != 1 || len(r.Faces[0].Image) < 10<<10 || !bytes.HasPrefix(r.Faces[0].Image, []byte{0xFF, 0xD8}) {
+				t.Fatalf("faces %d", len(r.Faces))
+			}
+			if !r.Passive.Passed() || r.Chip.Verdict != reader.Passed || r.Active.Verdict != reader.Passed || !r.Genuine() {
+				t.Fatalf("passive %+v chip %+v active %+v problems %v", r.Passive, r.Chip, r.Active, r.Problems)
+			}
+			if p == vchip.ProfilePACECAM && r.Chip.Detail != "PACE Chip Authentication Mapping" {
+				t.Errorf("chip check %q, want the PACE-CAM check", r.Chip.Detail)
+			}
+			if r.APDUs < 10 || len(steps) < 8 {
+				t.Errorf("%d APDUs, steps %v", r.APDUs, steps)
+			}
+		})
+	}
+}
+
+func TestReadWithCAN(t *testing.T) {
+	d := document(t, vchip.ProfilePACEBrainpool)
+	r, err := reader.Read(context.Background(), chip(t, d.Config), reader.Access{CAN: "123456"}, reader.Options{Trust: trust(t, d)})
+	if err != nil || !strings.HasSuffix(r.Access, "(CAN)") || !r.Genuine() {
+		t.Fatalf("access %q genuine %v: %v", r.Access, r.Genuine(), err)
+	}
+	if _, err := reader.Read(context.Background(), chip(t, d.Config), reader.Access{CAN: "654321"}, reader.Options{}); !errors.Is(err, reader.ErrAccess) {
+		t.Fatalf("wrong CAN: %v", err)
+	}
+}
+
+func TestReadDetectsForgeriesAndClones(t *testing.T) {
+	wrongMRZ := emrtd.MRZKey{DocumentNumber: "L898902C3", DateOfBirth: "740812", DateOfExpiry: "120416"}
+	tests := []struct {
+		name    string
+		profile vchip.Profile
+		edit    func(d *vchip.Document)
+		access  func(d *vchip.Document) reader.Access
+		check   func(t *testing.T, r *reader.Result, err error)
+	}{
+		{"wrong MRZ on a BAC chip", vchip.ProfileBAC, nil,
+			func(*vchip.Document) reader.Access { return reader.Access{MRZ: &wrongMRZ} },
+			func(t *testing.T, _ *reader.Result, err error) {
+				if !errors.Is(err, reader.ErrAccess) || !strings.Contains(err.Error(), "check the document number") {
+					t.Fatalf("err = %v", err)
+				}
+			}},
+		{"changed DG1", vchip.ProfilePACEBrainpool, func(d *vchip.Document) {
+			f := d.Config.Files[0x0101]
+			f[len(f)-3] = 'X'
+		}, nil, func(t *testing.T, r *reader.Result, err error) {
+			if err != nil || r.Passive.Passed() || r.Genuine() || !strings.Contains(strings.Join(r.Passive.Problems, " "), "DG1 does not match") {
+				t.Fatalf("passive %+v, err %v", r.Passive, err)
+			}
+		}},
+		{"cloned chip without the CA key", vchip.ProfileBAC, func(d *vchip.Document) {
+			other, _ := d.Config.ChipAuthentication.Curve.RandomScalar(rand.Reader)
+			d.Config.ChipAuthentication.Private = other
+		}, nil, func(t *testing.T, r *reader.Result, err error) {
+			if err != nil || r.Chip.Verdict != reader.Failed || r.Genuine() {
+				t.Fatalf("chip %+v, err %v", r.Chip, err)
+			}
+		}},
+		{"cloned chip without the AA key", vchip.ProfileBAC, func(d *vchip.Document) {
+			k, _ := rsa.GenerateKey(rand.Reader, 1024)
+			d.Config.ActiveAuthenticationKey = k
+		}, nil, func(t *testing.T, r *reader.Result, err error) {
+			if err != nil || r.Active.Verdict != reader.Failed || r.Genuine() {
+				t.Fatalf("active %+v, err %v", r.Active, err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := document(t, tt.profile)
+			if tt.edit != nil {
+				tt.edit(d)
+			}
+			access := reader.Access{MRZ: &d.Config.MRZ}
+			if tt.access != nil {
+				access = tt.access(d)
+			}
+			r, err := reader.Read(context.Background(), chip(t, d.Config), access, reader.Options{Trust: trust(t, d)})
+			tt.check(t, r, err)
+		})
+	}
+}
+
+func BenchmarkRead(b *testing.B) {
+	for _, p := range []vchip.Profile{vchip.ProfileBAC, vchip.ProfilePACEBrainpool} {
+		b.Run(string(p), func(b *testing.B) {
+			d := document(b, p)
+			store := trust(b, d)
+			var apdus int
+			for b.Loop() {
+				r, err := reader.Read(context.Background(), chip(b, d.Config), reader.Access{MRZ: &d.Config.MRZ}, reader.Options{Trust: store})
+				if err != nil || !r.Genuine() {
+					b.Fatal(err)
+				}
+				apdus = r.APDUs
+			}
+			b.ReportMetric(float64(apdus), "APDUs/read")
+		})
+	}
+}
