@@ -46,6 +46,11 @@ commands:
   operators list [--json]                      the accounts
   diag mrz --text 'LINE1|LINE2' [--repair] [--json]
                                                parse and check an MRZ (no daemon needed)
+  diag chip [--reader NAME] (--mrz MRZ | --doc N --dob YYMMDD --expiry YYMMDD | --can NNNNNN)
+            [--csca DIR] [--face-out FILE] [--json]
+                                               read and verify an ePassport/eID chip through PC/SC
+                                               (no daemon needed; NAME: exact, or a unique substring;
+                                               default: the first reader holding a card)
 
 The socket is <data dir>/stationd.sock; the data dir comes from --config, or
 STATION_DATA_DIR, or the default /var/lib/capture-station.
@@ -148,10 +153,13 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	case "enroll":
 		return c.enroll(ctx, rest)
 	case "diag":
-		if len(rest) == 0 || rest[0] != "mrz" {
-			return usageError{"diag needs mrz"}
+		if len(rest) > 0 && rest[0] == "mrz" {
+			return c.diagMRZ(rest[1:])
 		}
-		return c.diagMRZ(rest[1:])
+		if len(rest) > 0 && rest[0] == "chip" {
+			return c.diagChip(ctx, rest[1:])
+		}
+		return usageError{"diag needs mrz or chip"}
 	case "operators":
 		if len(rest) == 0 {
 			return usageError{"operators needs add or list"}

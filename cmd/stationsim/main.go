@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -35,6 +36,9 @@ func kinds() map[string]map[string]command {
 		"registry": {
 			"osia": {summary: "OSIA Population Registry v1.5 (pr.yaml) with OAuth2 and fault injection", run: runRegistryOSIA},
 		},
+		"chip": {
+			"emrtd": {summary: "virtual ePassport/eID chip (BAC, PACE, CA, AA, signed LDS) served to pcscd's vpcd reader", run: runChip},
+		},
 	}
 }
 
@@ -53,6 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		usage(stderr, all)
 		return fmt.Errorf("unknown simulator kind %q; available kinds: %s", args[0], sortedKeys(all))
+	}
+	if len(names) == 1 && len(args) >= 2 && strings.HasPrefix(args[1], "-") {
+		// A kind with one simulator needs no name: "stationsim chip --mrz ...".
+		args = append([]string{args[0], keys(names)[0]}, args[1:]...)
 	}
 	if len(args) < 2 {
 		return fmt.Errorf("stationsim %s needs a simulator name; available: %s", args[0], sortedKeys(names))

@@ -27,7 +27,7 @@ func TestRunUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"no arguments", nil, "missing simulator kind"},
-		{"unknown kind", []string{"chip"}, "available kinds: registry"},
+		{"unknown kind", []string{"camera"}, "available kinds: chip, registry"},
 		{"kind without name", []string{"registry"}, "available: osia"},
 		{"unknown registry", []string{"registry", "dis"}, `unknown registry simulator "dis"; available: osia`},
 		{"unknown flag", []string{"registry", "osia", "--colour"}, "flag provided but not defined"},

@@ -322,3 +322,16 @@ func (c *Card) generalAuthenticate(cmd emrtd.Command) emrtd.Response {
 	}
 	return emrtd.Response{Data: ans, SW: emrtd.SWSuccess}
 }
+
+// ATR returns the chip's answer to reset: that of a contactless card behind
+// a PC/SC reader (PC/SC part 3: 3B 8n 80 01, no historical bytes, TCK).
+func (c *Card) ATR() []byte { return []byte{0x3B, 0x80, 0x80, 0x01, 0x01} }
+
+// Reset returns the chip to its state after power-on: no application
+// selected, no secure messaging, no authentication in progress.
+func (c *Card) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.appSelected, c.current, c.sm, c.rndIC = false, nil, nil, nil
+	c.pace, c.paceInfo, c.caCipher, c.nextSM = nil, nil, 0, nil
+}

@@ -80,6 +80,7 @@ func Session(ctx context.Context, conn net.Conn, card Card) error {
 	defer stop()
 	hdr := make([]byte, 2)
 	for {
+		quickAck(conn)
 		if _, err := io.ReadFull(conn, hdr); err != nil {
 			return fmt.Errorf("vpcd: read: %w", err)
 		}
@@ -88,6 +89,7 @@ func Session(ctx context.Context, conn net.Conn, card Card) error {
 			return errors.New("vpcd: empty message")
 		}
 		msg := make([]byte, n)
+		quickAck(conn)
 		if _, err := io.ReadFull(conn, msg); err != nil {
 			return fmt.Errorf("vpcd: read: %w", err)
 		}
