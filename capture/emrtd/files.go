@@ -54,7 +54,7 @@ func SelectFile(ctx context.Context, t Transport, fid uint16) error {
 // with READ BINARY (B0) below 32 768 and its odd-INS form (B1, offset in
 // DO'54', data in DO'53') beyond.
 func ReadBinary(ctx context.Context, t Transport, offset, n int) ([]byte, error) {
-	if offset < 0 || offset > 0xFFFFFF || n < 1 || n > MaxShortNe {
+	if offset < 0 || offset > 0xFFFFFF || n < 1 || n > MaxExtendedNe-4 {
 		return nil, fmt.Errorf("%w: READ BINARY offset %d length %d", ErrMalformedAPDU, offset, n)
 	}
 	if offset <= 0x7FFF {
@@ -65,7 +65,7 @@ func ReadBinary(ctx context.Context, t Transport, offset, n int) ([]byte, error)
 		return r.Data, nil
 	}
 	off := []byte{byte(offset >> 16), byte(offset >> 8), byte(offset)}
-	r, err := Send(ctx, t, Command{INS: 0xB1, Data: tlv.Encode(0x54, off), Ne: min(n+4, MaxShortNe)})
+	r, err := Send(ctx, t, Command{INS: 0xB1, Data: tlv.Encode(0x54, off), Ne: n + 4})
 	if err != nil {
 		return nil, fmt.Errorf("reading at offset %d: %w", offset, err)
 	}
@@ -81,6 +81,19 @@ func ReadBinary(ctx context.Context, t Transport, offset, n int) ([]byte, error)
 // checked against MaxFileSize before reading on; memory grows with the bytes
 // actually read, never with the announced length.
 func ReadFile(ctx context.Context, t Transport, fid uint16) ([]byte, error) {
+	return ReadFileChunked(ctx, t, fid, DefaultChunk)
+}
+
+// ExtendedChunk is the READ BINARY length for chips and readers that take
+// extended-length APDUs: a protected answer of this size still fits.
+const ExtendedChunk = 0xFF00
+
+// ReadFileChunked is ReadFile with reads of up to chunk bytes. A chunk above
+// DefaultChunk needs extended-length APDUs, which both the chip (see
+// ExtendedLength) and the reader must support: a refused read is not
+// retried, as the secure messaging counters would no longer agree.
+func ReadFileChunked(ctx context.Context, t Transport, fid uint16, chunk int) ([]byte, error) {
+	chunk = min(max(chunk, 1), ExtendedChunk)
 	if err := SelectFile(ctx, t, fid); err != nil {
 		return nil, err
 	}
@@ -102,14 +115,48 @@ func ReadFile(ctx context.Context, t Transport, fid uint16) ([]byte, error) {
 	}
 	out := append([]byte(nil), head[:min(len(head), total)]...)
 	for len(out) < total {
-		chunk, err := ReadBinary(ctx, t, len(out), min(DefaultChunk, total-len(out)))
+		data, err := ReadBinary(ctx, t, len(out), min(chunk, total-len(out)))
 		if err != nil {
 			return nil, err
 		}
-		if len(chunk) == 0 {
+		if len(data) == 0 {
 			return nil, fmt.Errorf("file %04X: chip returned no data at offset %d of %d", fid, len(out), total)
 		}
-		out = append(out, chunk...)
+		out = append(out, data...)
 	}
 	return out[:total], nil
+}
+
+// FIDATRInfo is EF.ATR/INFO in the master file (ISO/IEC 7816-4 §8.2.1.1,
+// ICAO 9303-10 §3.11.2).
+const FIDATRInfo uint16 = 0x2F01
+
+// ExtendedLength reads EF.ATR/INFO before access control and returns the
+// largest response APDU data the chip announces in its extended length
+// information (DO'7F66'), or 0 when it announces none: then only short
+// APDUs are safe.
+func ExtendedLength(ctx context.Context, t Transport) (int, error) {
+	if err := SelectFile(ctx, t, FIDATRInfo); err != nil {
+		if errors.Is(err, ErrFileNotFound) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	resp, err := Send(ctx, t, Command{INS: 0xB0, Ne: MaxShortNe})
+	if err != nil && resp.SW != SWEndOfFile {
+		return 0, err
+	}
+	info, err := tlv.Find(resp.Data, 0x7F66)
+	if err != nil {
+		return 0, nil
+	}
+	objs, err := tlv.DecodeAll(info.Value)
+	if err != nil || len(objs) < 2 || objs[1].Tag != 0x02 || len(objs[1].Value) == 0 || len(objs[1].Value) > 3 {
+		return 0, fmt.Errorf("%w: EF.ATR/INFO extended length information", ErrMalformedAPDU)
+	}
+	n := 0
+	for _, b := range objs[1].Value {
+		n = n<<8 | int(b)
+	}
+	return n, nil
 }

@@ -19,12 +19,13 @@ import (
 // diagChip reads a document through a PC/SC reader, without the daemon.
 func (c *cli) diagChip(ctx context.Context, args []string) error {
 	var (
-		asJSON                                     bool
+		asJSON, short                              bool
 		readerName, mrzText, doc, dob, expiry, can string
 		cscaDir, faceOut                           string
 	)
 	if _, err := flags("diag chip", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "")
+		fs.BoolVar(&short, "short-apdus", false, "")
 		fs.StringVar(&readerName, "reader", "", "")
 		fs.StringVar(&mrzText, "mrz", "", "")
 		fs.StringVar(&doc, "doc", "", "")
@@ -57,7 +58,7 @@ func (c *cli) diagChip(ctx context.Context, args []string) error {
 	case can == "":
 		return usageError{"diag chip needs --mrz, or --doc with --dob and --expiry, or --can"}
 	}
-	opt := reader.Options{}
+	opt := reader.Options{ShortAPDUs: short}
 	if cscaDir != "" {
 		store, rep, err := passive.LoadDir(cscaDir)
 		if err != nil {
@@ -151,5 +152,5 @@ func printChip(c *cli, name string, r *reader.Result) {
 		fmt.Fprintf(tw, "problem\t%s\n", p)
 	}
 	fmt.Fprintf(tw, "genuine\t%v\n", r.Genuine())
-	fmt.Fprintf(tw, "apdus\t%d in %.0f ms\n", r.APDUs, float64(r.Duration.Microseconds())/1000)
+	fmt.Fprintf(tw, "apdus\t%d in %.0f ms (reads of up to %d bytes)\n", r.APDUs, float64(r.Duration.Microseconds())/1000, r.ReadSize)
 }

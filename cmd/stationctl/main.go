@@ -47,7 +47,7 @@ commands:
   diag mrz --text 'LINE1|LINE2' [--repair] [--json]
                                                parse and check an MRZ (no daemon needed)
   diag chip [--reader NAME] (--mrz MRZ | --doc N --dob YYMMDD --expiry YYMMDD | --can NNNNNN)
-            [--csca DIR] [--face-out FILE] [--json]
+            [--csca DIR] [--face-out FILE] [--short-apdus] [--json]
                                                read and verify an ePassport/eID chip through PC/SC
                                                (no daemon needed; NAME: exact, or a unique substring;
                                                default: the first reader holding a card)

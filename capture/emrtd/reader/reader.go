@@ -39,6 +39,9 @@ type Options struct {
 	Trust *passive.TrustStore
 	// SkipFace leaves DG2 unread (faster when only the data is needed).
 	SkipFace bool
+	// ShortAPDUs reads with short APDUs even when the chip announces
+	// extended length support, for readers that do not pass extended APDUs.
+	ShortAPDUs bool
 	// Rand supplies challenges and ephemeral keys; nil means crypto/rand.
 	Rand io.Reader
 	// Now is the clock for certificate validity; time.Now when nil.
@@ -84,7 +87,10 @@ type Result struct {
 	Chip    Check           `json:"chipAuthentication"`
 	Active  Check           `json:"activeAuthentication"`
 	// Problems lists data groups that could not be parsed.
-	Problems []string      `json:"problems,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+	// ReadSize is the READ BINARY length used: above 223 the chip and the
+	// reader exchange extended-length APDUs.
+	ReadSize int           `json:"readSize"`
 	APDUs    int           `json:"apdus"`
 	Duration time.Duration `json:"duration"`
 }
@@ -129,6 +135,13 @@ func Read(ctx context.Context, t emrtd.Transport, access Access, opt Options) (*
 	r := &Result{Groups: map[int][]byte{}}
 	defer func() { r.APDUs, r.Duration = ct.n, time.Since(start) }()
 
+	r.ReadSize = emrtd.DefaultChunk
+	if !opt.ShortAPDUs {
+		progress("EF.ATR/INFO")
+		if n, err := emrtd.ExtendedLength(ctx, ct); err == nil && n > emrtd.DefaultChunk+64 {
+			r.ReadSize = min(n-64, emrtd.ExtendedChunk)
+		}
+	}
 	progress("access control")
 	s, err := open(ctx, ct, access, opt.Rand, r)
 	if err != nil {
@@ -136,7 +149,7 @@ func Read(ctx context.Context, t emrtd.Transport, access Access, opt Options) (*
 	}
 
 	progress("EF.COM")
-	com, err := emrtd.ReadFile(ctx, s, emrtd.FIDCOM)
+	com, err := emrtd.ReadFileChunked(ctx, s, emrtd.FIDCOM, r.ReadSize)
 	if err != nil {
 		return r, fmt.Errorf("reader: EF.COM: %w", err)
 	}
@@ -148,7 +161,7 @@ func Read(ctx context.Context, t emrtd.Transport, access Access, opt Options) (*
 			continue
 		}
 		progress(fmt.Sprintf("DG%d", dg))
-		b, err := emrtd.ReadFile(ctx, s, 0x0100+uint16(dg))
+		b, err := emrtd.ReadFileChunked(ctx, s, 0x0100+uint16(dg), r.ReadSize)
 		if errors.Is(err, emrtd.ErrSecurityStatus) && (dg == 3 || dg == 4) {
 			continue // fingerprints and iris need Terminal Authentication
 		}
@@ -159,7 +172,7 @@ func Read(ctx context.Context, t emrtd.Transport, access Access, opt Options) (*
 		parse(dg, b, r)
 	}
 	progress("EF.SOD")
-	if r.SOD, err = emrtd.ReadFile(ctx, s, emrtd.FIDSOD); err != nil {
+	if r.SOD, err = emrtd.ReadFileChunked(ctx, s, emrtd.FIDSOD, r.ReadSize); err != nil {
 		return r, fmt.Errorf("reader: EF.SOD: %w", err)
 	}
 

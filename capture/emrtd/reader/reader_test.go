@@ -171,3 +171,54 @@ func BenchmarkRead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadDG1DG2 reads DG1 and a 20 KB DG2 after BAC, with extended
+// length and with short APDUs (goal: at most 3 APDUs for the DG2 body with
+// extended length).
+func BenchmarkReadDG1DG2(b *testing.B) {
+	d := document(b, vchip.ProfileBAC)
+	for _, tc := range []struct {
+		name  string
+		chunk int
+	}{{"extended", emrtd.ExtendedChunk}, {"short", emrtd.DefaultChunk}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var apdus, dg2APDUs int
+			for b.Loop() {
+				b.StopTimer()
+				card := chip(b, d.Config)
+				ct := &countingTransport{next: card}
+				if err := emrtd.SelectApplication(context.Background(), ct); err != nil {
+					b.Fatal(err)
+				}
+				s, err := emrtd.BAC(context.Background(), ct, d.Config.MRZ, rand.Reader)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ct.n = 0
+				b.StartTimer()
+				if _, err := emrtd.ReadFileChunked(context.Background(), s, 0x0101, tc.chunk); err != nil {
+					b.Fatal(err)
+				}
+				before := ct.n
+				dg2, err := emrtd.ReadFileChunked(context.Background(), s, 0x0102, tc.chunk)
+				if err != nil || len(dg2) < 20<<10 {
+					b.Fatal(err)
+				}
+				apdus, dg2APDUs = ct.n, ct.n-before
+			}
+			b.ReportMetric(float64(apdus), "APDUs")
+			// SELECT and the 8-byte header read come before the DG2 body.
+			b.ReportMetric(float64(dg2APDUs-2), "DG2-body-APDUs")
+		})
+	}
+}
+
+type countingTransport struct {
+	next emrtd.Transport
+	n    int
+}
+
+func (c *countingTransport) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
+	c.n++
+	return c.next.Transmit(ctx, apdu)
+}

@@ -35,6 +35,9 @@ type Config struct {
 	// ActiveAuthenticationHash is the hash of ECDSA Active Authentication
 	// (what DG14's ActiveAuthenticationInfo announces); RSA uses SHA-1.
 	ActiveAuthenticationHash crypto.Hash
+	// ATRInfo is the content of EF.ATR/INFO in the master file (for
+	// example its extended length information); nil means no such file.
+	ATRInfo []byte
 	// ChipAuthentication enables Chip Authentication with a static key.
 	ChipAuthentication *ChipAuthentication
 	// Files holds the LDS1 application's elementary files by FID.
@@ -163,6 +166,10 @@ func (c *Card) selectFile(cmd emrtd.Command) emrtd.Response {
 		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
 		if fid == emrtd.FIDCardAccess && c.cardAccess != nil {
 			c.current = c.cardAccess
+			return status(emrtd.SWSuccess)
+		}
+		if fid == emrtd.FIDATRInfo && c.cfg.ATRInfo != nil && !c.appSelected {
+			c.current = c.cfg.ATRInfo
 			return status(emrtd.SWSuccess)
 		}
 		data, ok := c.cfg.Files[fid]

@@ -19,6 +19,7 @@ import (
 	"github.com/capturestation/station/capture/emrtd/lds"
 	"github.com/capturestation/station/capture/emrtd/passive/passivetest"
 	"github.com/capturestation/station/capture/mrz"
+	"github.com/capturestation/station/internal/tlv"
 )
 
 // Profile names the access control and algorithms of a virtual document.
@@ -182,6 +183,8 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 		files[0x0100+uint16(n)] = b
 	}
 	cfg := Config{
+		// Extended length information: commands and answers of 65535 bytes.
+		ATRInfo:                 tlv.EncodeConstructed(0x7F66, tlv.Encode(0x02, []byte{0x00, 0xFF, 0xFF}), tlv.Encode(0x02, []byte{0x00, 0xFF, 0xFF})),
 		MRZ:                     emrtd.KeyFromMRZ(m),
 		CAN:                     spec.CAN,
 		Files:                   files,
