@@ -232,7 +232,7 @@ func open(ctx context.Context, t emrtd.Transport, access Access, rnd io.Reader, 
 	}
 	s, err := emrtd.BAC(ctx, t, *access.MRZ, rnd)
 	if err != nil {
-		return nil, fmt.Errorf("%w: BAC: %w (check the document number and dates)", ErrAccess, err)
+		return nil, fmt.Errorf("%w: %w", ErrAccess, err)
 	}
 	r.Access = "BAC"
 	return s, nil

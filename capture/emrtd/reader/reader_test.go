@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/capturestation/station/capture/emrtd"
 	"github.com/capturestation/station/capture/emrtd/passive"
@@ -109,7 +110,7 @@ func TestReadDetectsForgeriesAndClones(t *testing.T) {
 		{"wrong MRZ on a BAC chip", vchip.ProfileBAC, nil,
 			func(*vchip.Document) reader.Access { return reader.Access{MRZ: &wrongMRZ} },
 			func(t *testing.T, _ *reader.Result, err error) {
-				if !errors.Is(err, reader.ErrAccess) || !strings.Contains(err.Error(), "check the document number") {
+				if !errors.Is(err, reader.ErrAccess) || !strings.Contains(err.Error(), "check document number") {
 					t.Fatalf("err = %v", err)
 				}
 			}},
@@ -221,4 +222,48 @@ type countingTransport struct {
 func (c *countingTransport) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	c.n++
 	return c.next.Transmit(ctx, apdu)
+}
+
+// TestReadUnderFaults: every misbehaviour of the chip ends in a clear error
+// or a failed check, never a panic, a hang or a passed document.
+func TestReadUnderFaults(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault vchip.Fault
+		want  string // in the error, or in a failed check
+	}{
+		{"wrong MAC on a data read", vchip.Fault{Kind: vchip.FaultWrongMAC, INS: 0xB0, After: 3, Times: 1}, "MAC"},
+		{"truncated answer", vchip.Fault{Kind: vchip.FaultTruncate, INS: 0xB0, After: 4, Times: 1}, "DG"},
+		{"oversized answer", vchip.Fault{Kind: vchip.FaultOversize, INS: 0xB0, After: 2, Times: 1}, ""},
+		{"security status on a SELECT", vchip.Fault{Kind: vchip.FaultStatus, INS: 0xA4, After: 3, Times: 1, Status: emrtd.SWSecurityStatus}, "security status"},
+		{"file not found on a SELECT", vchip.Fault{Kind: vchip.FaultStatus, INS: 0xA4, After: 6, Times: 1, Status: emrtd.SWFileNotFound}, "not found"},
+		{"refused mutual authentication", vchip.Fault{Kind: vchip.FaultStatus, INS: 0x82, Status: emrtd.SWAuthenticationFailed}, "could not be opened"},
+		{"wrong MAC on active authentication", vchip.Fault{Kind: vchip.FaultWrongMAC, INS: 0x88}, "active"},
+		{"slow chip", vchip.Fault{Kind: vchip.FaultDelay, INS: 0xB0, After: 5, Delay: time.Minute}, "deadline"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := document(t, vchip.ProfileBAC)
+			d.Config.Faults = []vchip.Fault{tt.fault}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			r, err := reader.Read(ctx, chip(t, d.Config), reader.Access{MRZ: &d.Config.MRZ}, reader.Options{Trust: trust(t, d)})
+			if err == nil && r.Genuine() {
+				t.Fatalf("the document passed despite the fault")
+			}
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			} else {
+				msg = r.Active.Detail + " active " + r.Chip.Detail + strings.Join(r.Problems, " ")
+				if r.Passive != nil {
+					msg += strings.Join(r.Passive.Problems, " ")
+				}
+			}
+			t.Log(msg)
+			if !strings.Contains(msg, tt.want) {
+				t.Fatalf("%q lacks %q", msg, tt.want)
+			}
+		})
+	}
 }

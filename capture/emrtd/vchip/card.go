@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/capturestation/station/capture/emrtd"
 	"github.com/capturestation/station/internal/tlv"
@@ -40,6 +41,8 @@ type Config struct {
 	ATRInfo []byte
 	// ChipAuthentication enables Chip Authentication with a static key.
 	ChipAuthentication *ChipAuthentication
+	// Faults are misbehaviours to show (tests of the reader's error paths).
+	Faults []Fault
 	// Files holds the LDS1 application's elementary files by FID.
 	Files map[uint16][]byte
 	// Rand supplies challenges, nonces and ephemeral keys; nil means
@@ -65,6 +68,8 @@ type Card struct {
 	// GENERAL AUTHENTICATE; nextSM replaces sm after the current answer.
 	caCipher emrtd.Cipher
 	nextSM   *emrtd.SecureMessaging
+	// seen counts, per fault, the commands it matched.
+	seen []int
 }
 
 var _ emrtd.Transport = (*Card)(nil)
@@ -88,40 +93,62 @@ func New(cfg Config) (*Card, error) {
 	return c, nil
 }
 
-// Transmit answers one command APDU.
+// Transmit answers one command APDU, with the configured faults applied.
 func (c *Card) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	f := c.fault(apdu)
+	if f != nil {
+		switch f.Kind {
+		case FaultDelay:
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(f.Delay):
+			}
+		case FaultStatus:
+			return sw(f.Status), nil
+		}
+	}
+	out := c.answer(apdu)
+	if f != nil {
+		out = f.apply(out)
+	}
+	return out, nil
+}
+
+// answer processes one command APDU.
+func (c *Card) answer(apdu []byte) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cmd, err := emrtd.ParseCommand(apdu)
 	if err != nil {
-		return sw(emrtd.SWWrongLength), nil
+		return sw(emrtd.SWWrongLength)
 	}
 	if cmd.CLA&0x0C == 0x0C {
 		if c.sm == nil {
-			return sw(emrtd.SWSMDataIncorrect), nil
+			return sw(emrtd.SWSMDataIncorrect)
 		}
 		plain, err := UnwrapCommand(c.sm, apdu)
 		if err != nil {
 			c.sm = nil
-			return sw(emrtd.SWSMDataIncorrect), nil
+			return sw(emrtd.SWSMDataIncorrect)
 		}
 		resp := c.process(plain)
 		if c.sm == nil { // the command itself ended the session
-			return resp.Bytes(), nil
+			return resp.Bytes()
 		}
 		out := WrapResponse(c.sm, resp, plain.INS&1 == 1)
 		if c.nextSM != nil { // Chip Authentication: new keys from the next command on
 			c.sm, c.nextSM = c.nextSM, nil
 		}
-		return out, nil
+		return out
 	}
 	// A plain command ends secure messaging (ICAO 9303-11 §9.8) and is then
 	// processed without it: LDS files answer 6982 again.
 	c.sm = nil
-	return c.process(cmd).Bytes(), nil
+	return c.process(cmd).Bytes()
 }
 
 func sw(s uint16) []byte { return []byte{byte(s >> 8), byte(s)} }
