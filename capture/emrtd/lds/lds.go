@@ -106,6 +106,8 @@ func Parse(dg int, b []byte) (any, error) {
 		return d, err
 	case 2:
 		return nilIfErr(ParseDG2(b))
+	case 7:
+		return nilIfErr(ParseDG7(b))
 	case 11:
 		return nilIfErr(ParseDG11(b))
 	case 12:

@@ -1,7 +1,7 @@
 // Package reader reads a whole ePassport or eID chip the way ICAO 9303
 // part 11 orders it: access control (PACE with the MRZ or CAN as EF.CardAccess
 // offers it, falling back to BAC when PACE is absent or refused), the LDS1
-// files (EF.COM, DG1, DG2, DG11, DG12, DG14, DG15, EF.SOD), Passive
+// files (EF.COM, DG1, DG2, DG7, DG11, DG12, DG14, DG15, EF.SOD), Passive
 // Authentication against a CSCA trust store, and clone detection (Chip
 // Authentication, or the PACE-CAM check, and Active Authentication).
 //
@@ -76,8 +76,10 @@ type Result struct {
 	COM       *lds.COM        `json:"com,omitempty"`
 	DG1       *lds.DG1        `json:"dg1,omitempty"`
 	Faces     []lds.FaceImage `json:"-"`
-	DG11      *lds.DG11       `json:"dg11,omitempty"`
-	DG12      *lds.DG12       `json:"dg12,omitempty"`
+	// Signatures are the images of DG7 (displayed signature or usual mark).
+	Signatures [][]byte  `json:"-"`
+	DG11       *lds.DG11 `json:"dg11,omitempty"`
+	DG12       *lds.DG12 `json:"dg12,omitempty"`
 	// Groups are the raw data groups read, by number, and SOD is EF.SOD:
 	// what the enrollment keeps.
 	Groups map[int][]byte `json:"-"`
@@ -156,7 +158,7 @@ func Read(ctx context.Context, t emrtd.Transport, access Access, opt Options) (*
 	if r.COM, err = lds.ParseCOM(com); err != nil {
 		return r, fmt.Errorf("reader: %w", err)
 	}
-	for _, dg := range []int{1, 2, 11, 12, 14, 15} {
+	for _, dg := range []int{1, 2, 7, 11, 12, 14, 15} {
 		if !r.COM.Has(dg) || (dg == 2 && opt.SkipFace) {
 			continue
 		}
@@ -266,6 +268,11 @@ func parse(dg int, b []byte, r *Result) {
 		var d *lds.DG2
 		if d, err = lds.ParseDG2(b); err == nil {
 			r.Faces = d.Faces()
+		}
+	case 7:
+		var d *lds.DG7
+		if d, err = lds.ParseDG7(b); err == nil {
+			r.Signatures = d.Images
 		}
 	case 11:
 		r.DG11, err = lds.ParseDG11(b)

@@ -74,6 +74,9 @@ func TestReadEveryProfile(t *testing.T) {
 			if len(r.Faces) != 1 || len(r.Faces[0].Image) < 10<<10 || !bytes.HasPrefix(r.Faces[0].Image, []byte{0xFF, 0xD8}) {
 				t.Fatalf("faces %d", len(r.Faces))
 			}
+			if r.DG11 == nil || r.DG11.FullName.Primary != "ERIKSSON" || r.DG12 == nil || len(r.Signatures) != 1 {
+				t.Fatalf("DG11 %+v DG12 %+v signatures %d problems %v", r.DG11, r.DG12, len(r.Signatures), r.Problems)
+			}
 			if !r.Passive.Passed() || r.Chip.Verdict != reader.Passed || r.Active.Verdict != reader.Passed || !r.Genuine() {
 				t.Fatalf("passive %+v chip %+v active %+v problems %v", r.Passive, r.Chip, r.Active, r.Problems)
 			}

@@ -113,8 +113,10 @@ var (
 )
 
 // NewDocument builds a complete LDS1 document for spec: EF.COM, DG1 (the
-// MRZ), DG2 (the face), DG14 (Chip Authentication on brainpoolP256r1),
-// DG15 (an RSA Active Authentication key) and EF.SOD signed by the PKI.
+// MRZ), DG2 (the face), DG7 (a signature image), DG11 and DG12 (further
+// holder and document details), DG14 (Chip Authentication on
+// brainpoolP256r1), DG15 (an RSA Active Authentication key) and EF.SOD
+// signed by the PKI.
 func NewDocument(spec DocumentSpec) (*Document, error) {
 	if spec.Rand == nil {
 		spec.Rand = rand.Reader
@@ -170,13 +172,23 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 			lds.SecurityInfo{Protocol: oidPKECDH, ChipAuthenticationPublicKey: &lds.ChipAuthenticationPublicKeyInfo{PublicKey: lds.PublicKeyInfo{Raw: caSPKI}}},
 		),
 		15: lds.BuildDG15(aaSPKI),
+		7:  lds.BuildDG7(face),
+		11: lds.BuildDG11(lds.DG11{
+			FullName:     lds.NewName(m.Surname, m.GivenNames),
+			DateOfBirth:  lds.Date{Year: m.DateOfBirth.Year, Month: m.DateOfBirth.Month, Day: m.DateOfBirth.Day},
+			PlaceOfBirth: "ZENITH CITY", Profession: "TEST DOCUMENT HOLDER",
+		}),
+		12: lds.BuildDG12(lds.DG12{
+			IssuingAuthority: "VIRTUAL DOCUMENT OFFICE " + m.IssuingState,
+			DateOfIssue:      lds.Date{Year: 2025, Month: 3, Day: 1},
+		}),
 	}
 	sod, err := spec.PKI.SOD(crypto.SHA256, groups)
 	if err != nil {
 		return nil, err
 	}
 	files := map[uint16][]byte{
-		emrtd.FIDCOM: lds.BuildCOM("1.7", []int{1, 2, 14, 15}),
+		emrtd.FIDCOM: lds.BuildCOM("1.7", []int{1, 2, 7, 11, 12, 14, 15}),
 		emrtd.FIDSOD: sod,
 	}
 	for n, b := range groups {
