@@ -4,11 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/capturestation/station/capture/mrz"
+	"github.com/capturestation/station/capture/mrz/ocr"
 )
 
 // diagMRZ parses MRZ text typed by an operator or sent by a hand scanner.
@@ -25,10 +27,12 @@ func (c *cli) diagMRZ(args []string) error {
 		return err
 	}
 	switch {
+	case len(images) > 0 && text != "":
+		return usageError{"diag mrz takes images or --text, not both"}
 	case len(images) > 0:
-		return errors.New("diag mrz: reading an MRZ from an image is not available yet; give the text with --text 'LINE1|LINE2'")
+		return c.diagMRZImages(images, asJSON)
 	case text == "":
-		return usageError{"diag mrz needs --text 'LINE1|LINE2'"}
+		return usageError{"diag mrz needs IMAGE... or --text 'LINE1|LINE2'"}
 	}
 	start := time.Now()
 	m, perr := mrz.ParseLines(mrz.SplitLines(text), mrz.Options{Repair: repair})
@@ -73,6 +77,95 @@ func (c *cli) diagMRZ(args []string) error {
 	}
 	if perr != nil {
 		return errors.New("the MRZ is not valid")
+	}
+	return nil
+}
+
+// diagMRZImages reads the MRZ of each image file.
+func (c *cli) diagMRZImages(paths []string, asJSON bool) error {
+	r, err := ocr.NewReader()
+	if err != nil {
+		return err
+	}
+	type report struct {
+		File         string   `json:"file"`
+		Found        bool     `json:"found"`
+		Lines        []string `json:"lines,omitempty"`
+		Valid        bool     `json:"valid"`
+		MRZ          *mrz.MRZ `json:"mrz,omitempty"`
+		Confidence   float64  `json:"confidence"`
+		Milliseconds float64  `json:"milliseconds"`
+		Error        string   `json:"error,omitempty"`
+	}
+	var reports []report
+	failed := 0
+	for _, p := range paths {
+		rep := report{File: p}
+		data, err := os.ReadFile(p)
+		var res *ocr.Result
+		if err == nil {
+			res, err = r.ReadImage(data, time.Now())
+		}
+		if res != nil {
+			rep.Found, rep.Lines, rep.MRZ = true, res.Lines, res.MRZ
+			rep.Valid = res.MRZ != nil && res.MRZ.Valid
+			rep.Milliseconds = float64(res.Elapsed.Microseconds()) / 1000
+			n, sum := 0, 0.0
+			for _, l := range res.Confidence {
+				for _, v := range l {
+					sum += v
+					n++
+				}
+			}
+			if n > 0 {
+				rep.Confidence = sum / float64(n)
+			}
+			if res.Err != nil {
+				rep.Error = res.Err.Error()
+			}
+		}
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		if !rep.Valid {
+			failed++
+		}
+		reports = append(reports, rep)
+	}
+	if asJSON {
+		if err := c.printJSON(reports); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+		for _, rep := range reports {
+			fmt.Fprintf(tw, "file\t%s\n", rep.File)
+			fmt.Fprintf(tw, "found\t%v\n", rep.Found)
+			for i, l := range rep.Lines {
+				fmt.Fprintf(tw, "line %d\t%s\n", i+1, l)
+			}
+			fmt.Fprintf(tw, "valid\t%v\n", rep.Valid)
+			if m := rep.MRZ; m != nil {
+				fmt.Fprintf(tw, "document\t%s %s, issued by %s\n", m.DocumentCode, m.DocumentNumber, m.IssuingState)
+				fmt.Fprintf(tw, "name\t%s, %s\n", m.Surname, m.GivenNames)
+				fmt.Fprintf(tw, "born\t%s\texpires %s\n", m.DateOfBirth, m.DateOfExpiry)
+				for _, r := range m.Repairs {
+					fmt.Fprintf(tw, "repaired\t%s line %d column %d: %s → %s (%s)\n", r.Field, r.Line, r.Column, r.From, r.To, r.Reason)
+				}
+			}
+			fmt.Fprintf(tw, "confidence\t%.2f\n", rep.Confidence)
+			fmt.Fprintf(tw, "time\t%.1f ms\n", rep.Milliseconds)
+			if rep.Error != "" {
+				fmt.Fprintf(tw, "error\t%s\n", rep.Error)
+			}
+			fmt.Fprintln(tw)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d images gave no valid MRZ", failed, len(paths))
 	}
 	return nil
 }

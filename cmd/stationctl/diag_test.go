@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/capturestation/station/internal/testdata/mrzpages"
 )
 
 func TestDiagMRZ(t *testing.T) {
@@ -21,8 +25,9 @@ func TestDiagMRZ(t *testing.T) {
 		{"bad check digit", []string{"diag", "mrz", "--text", strings.Replace(td3, "C36", "C37", 1)}, 1, []string{"valid        false", "documentNumber (line 2, column 10): check digit"}},
 		{"repaired", []string{"diag", "mrz", "--repair", "--text", strings.Replace(td3, "7408122F", "74O8122F", 1)}, 0, []string{"repaired", "O → 0"}},
 		{"not an MRZ", []string{"diag", "mrz", "--text", "hello"}, 1, []string{"1 lines"}},
-		{"image", []string{"diag", "mrz", "page.jpg"}, 1, []string{"not available yet"}},
-		{"no text", []string{"diag", "mrz"}, 2, []string{"needs --text"}},
+		{"missing image", []string{"diag", "mrz", "/nonexistent/page.jpg"}, 1, []string{"no such file"}},
+		{"not an image", []string{"diag", "mrz", "diag_test.go"}, 1, []string{"not a readable JPEG or PNG"}},
+		{"no text", []string{"diag", "mrz"}, 2, []string{"needs IMAGE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,5 +49,33 @@ func TestDiagMRZ(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDiagMRZImage(t *testing.T) {
+	g, err := mrzpages.New()
+	if err != nil {
+		t.Skip(err)
+	}
+	s, err := g.Sample(3, 1, mrzpages.Clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "page.png")
+	if err := os.WriteFile(path, s.Image, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--socket", "/nonexistent.sock", "diag", "mrz", "--json", path}, nil, nil, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	var reps []struct {
+		Valid bool
+		Lines []string
+	}
+	if err := json.Unmarshal(out.Bytes(), &reps); err != nil || len(reps) != 1 || !reps[0].Valid ||
+		strings.Join(reps[0].Lines, "|") != strings.Join(s.Lines, "|") {
+		t.Fatalf("%s (%v)", out.String(), err)
 	}
 }

@@ -44,8 +44,9 @@ commands:
                                                queue an enrollment from an OSIA Identity document
   operators add NAME --role ROLE               create an account; the PIN or password is read from stdin
   operators list [--json]                      the accounts
-  diag mrz --text 'LINE1|LINE2' [--repair] [--json]
-                                               parse and check an MRZ (no daemon needed)
+  diag mrz (IMAGE... | --text 'LINE1|LINE2') [--repair] [--json]
+                                               read the MRZ of photos or scans, or parse typed
+                                               text, and check it (no daemon needed)
   diag chip [--reader NAME] (--mrz MRZ | --doc N --dob YYMMDD --expiry YYMMDD | --can NNNNNN)
             [--csca DIR] [--face-out FILE] [--short-apdus] [--json]
                                                read and verify an ePassport/eID chip through PC/SC

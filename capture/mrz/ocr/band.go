@@ -1,0 +1,522 @@
+package ocr
+
+import (
+	"image"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/capturestation/station/capture/mrz"
+)
+
+// plane is a grayscale image in Go memory, ink high.
+type plane struct {
+	w, h int
+	pix  []float32 // 0 (paper) to 1 (ink)
+	bin  []bool
+}
+
+func (p *plane) at(x, y float64) float32 {
+	// Bilinear sample, paper outside.
+	if x < 0 || y < 0 || x > float64(p.w-1) || y > float64(p.h-1) {
+		return 0
+	}
+	x0, y0 := int(x), int(y)
+	x1, y1 := min(x0+1, p.w-1), min(y0+1, p.h-1)
+	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
+	a := p.pix[y0*p.w+x0]*(1-fx) + p.pix[y0*p.w+x1]*fx
+	b := p.pix[y1*p.w+x0]*(1-fx) + p.pix[y1*p.w+x1]*fx
+	return a*(1-fy) + b*fy
+}
+
+// prepare evens out the light of the band and binarises it.
+func prepare(crop gocv.Mat) *plane {
+	bg := gocv.NewMat()
+	defer bg.Close()
+	k := max(31, crop.Rows()/3|1)
+	// The paper: a large closing removes the strokes, a blur smooths it.
+	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(k/2|1, k/2|1))
+	defer kernel.Close()
+	gocv.MorphologyEx(crop, &bg, gocv.MorphClose, kernel)
+	gocv.GaussianBlur(bg, &bg, image.Pt(k, k), 0, 0, gocv.BorderReplicate)
+	norm := gocv.NewMat()
+	defer norm.Close()
+	crop.ConvertTo(&norm, gocv.MatTypeCV32F)
+	bgf := gocv.NewMat()
+	defer bgf.Close()
+	bg.ConvertTo(&bgf, gocv.MatTypeCV32F)
+	gocv.Divide(norm, bgf, &norm) // paper ≈ 1, ink below
+	w, h := crop.Cols(), crop.Rows()
+	p := &plane{w: w, h: h, pix: make([]float32, w*h), bin: make([]bool, w*h)}
+	data, _ := norm.DataPtrFloat32()
+	for i, v := range data {
+		p.pix[i] = float32(math.Max(0, math.Min(1, float64(1-v)*2)))
+	}
+	// Otsu on the normalised values.
+	var hist [256]int
+	for _, v := range p.pix {
+		hist[int(v*255)]++
+	}
+	t := otsu(hist[:], len(p.pix))
+	for i, v := range p.pix {
+		p.bin[i] = int(v*255) > t
+	}
+	return p
+}
+
+func otsu(hist []int, total int) int {
+	sum := 0.0
+	for i, n := range hist {
+		sum += float64(i * n)
+	}
+	var sumB, wB float64
+	best, bestVar := 0, -1.0
+	for i, n := range hist {
+		wB += float64(n)
+		if wB == 0 {
+			continue
+		}
+		wF := float64(total) - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(i * n)
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		v := wB * wF * (mB - mF) * (mB - mF)
+		if v > bestVar {
+			best, bestVar = i, v
+		}
+	}
+	return max(best, 40)
+}
+
+// run is a span of rows or columns holding ink.
+type run struct{ lo, hi int } // hi exclusive
+
+func runs(counts []int, minCount, maxGap int) []run {
+	var out []run
+	start, last := -1, -1
+	for i, c := range counts {
+		if c >= minCount {
+			if start < 0 {
+				start = i
+			} else if i-last > maxGap+1 {
+				out = append(out, run{start, last + 1})
+				start = i
+			}
+			last = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, run{start, last + 1})
+	}
+	return out
+}
+
+// lines finds the text lines of the band.
+func (p *plane) lines() []run {
+	counts := make([]int, p.h)
+	for y := 0; y < p.h; y++ {
+		for x := 0; x < p.w; x++ {
+			if p.bin[y*p.w+x] {
+				counts[y]++
+			}
+		}
+	}
+	rs := runs(counts, max(3, p.w/60), 1)
+	tallest := 0
+	for _, r := range rs {
+		tallest = max(tallest, r.hi-r.lo)
+	}
+	var out []run
+	for _, r := range rs {
+		if r.hi-r.lo >= tallest/2 {
+			out = append(out, r)
+		}
+	}
+	if len(out) > 3 {
+		// Keep the three lines with the most ink.
+		sort.Slice(out, func(i, j int) bool { return ink(counts, out[i]) > ink(counts, out[j]) })
+		out = out[:3]
+		sort.Slice(out, func(i, j int) bool { return out[i].lo < out[j].lo })
+	}
+	return out
+}
+
+func ink(counts []int, r run) int {
+	n := 0
+	for i := r.lo; i < r.hi; i++ {
+		n += counts[i]
+	}
+	return n
+}
+
+// glyph is the ink box of one character.
+type glyph struct{ x0, x1, y0, y1 int }
+
+// boxes returns the ink boxes of a line's glyphs, left to right, without
+// specks, and the line's cap line and baseline (the medians of the tall
+// glyphs' tops and bottoms).
+func (p *plane) boxes(l run) ([]glyph, run) {
+	var out []glyph
+	h := l.hi - l.lo
+	for _, sp := range p.glyphs(l) {
+		g := glyph{x0: sp.lo, x1: sp.hi, y0: l.hi, y1: l.lo}
+		for y := l.lo; y < l.hi; y++ {
+			for x := sp.lo; x < sp.hi; x++ {
+				if p.bin[y*p.w+x] {
+					g.y0, g.y1 = min(g.y0, y), max(g.y1, y+1)
+				}
+			}
+		}
+		if g.y1-g.y0 >= h/4 {
+			out = append(out, g)
+		}
+	}
+	var tops, bottoms []int
+	tallest := 0
+	for _, g := range out {
+		tallest = max(tallest, g.y1-g.y0)
+	}
+	for _, g := range out {
+		if g.y1-g.y0 >= tallest*7/10 {
+			tops, bottoms = append(tops, g.y0), append(bottoms, g.y1)
+		}
+	}
+	if len(tops) == 0 {
+		return out, l
+	}
+	sort.Ints(tops)
+	sort.Ints(bottoms)
+	return out, run{tops[len(tops)/2], bottoms[len(bottoms)/2]}
+}
+
+// fit is a least-squares polynomial y = c0 + c1 x + c2 x² (degree 1 or 2).
+type fit [3]float64
+
+func (f fit) at(x float64) float64 { return f[0] + f[1]*x + f[2]*x*x }
+
+// polyfit fits degree 1 or 2; it returns false when the system is singular.
+func polyfit(xs, ys []float64, degree int) (fit, bool) {
+	n := degree + 1
+	var a [3][4]float64
+	for k := range xs {
+		p := [3]float64{1, xs[k], xs[k] * xs[k]}
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				a[i][j] += p[i] * p[j]
+			}
+			a[i][n] += p[i] * ys[k]
+		}
+	}
+	// Gaussian elimination.
+	for c := 0; c < n; c++ {
+		piv := c
+		for r := c + 1; r < n; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[piv][c]) {
+				piv = r
+			}
+		}
+		if math.Abs(a[piv][c]) < 1e-9 {
+			return fit{}, false
+		}
+		a[c], a[piv] = a[piv], a[c]
+		for r := 0; r < n; r++ {
+			if r == c {
+				continue
+			}
+			f := a[r][c] / a[c][c]
+			for k := c; k <= n; k++ {
+				a[r][k] -= f * a[c][k]
+			}
+		}
+	}
+	var out fit
+	for i := 0; i < n; i++ {
+		out[i] = a[i][n] / a[i][i]
+	}
+	return out, true
+}
+
+// cells fits the centres of n fixed-pitch cells to the glyphs found: start
+// from an even spacing between the first and last glyph, then refit the
+// position of cell i as a quadratic in i (perspective makes the pitch
+// change along the line).
+func cells(gs []glyph, n int) []float64 {
+	c := func(g glyph) float64 { return float64(g.x0+g.x1) / 2 }
+	first, last := c(gs[0]), c(gs[len(gs)-1])
+	model := fit{first, (last - first) / float64(n-1), 0}
+	for iter := 0; iter < 3; iter++ {
+		var is, xs []float64
+		step := model[1] + 2*model[2]*float64(n)/2
+		for _, g := range gs {
+			if float64(g.x1-g.x0) > step*1.2 {
+				continue // merged glyphs: their centre is between two cells
+			}
+			// The cell whose modelled centre is nearest.
+			best, bd := -1, math.MaxFloat64
+			for i := 0; i < n; i++ {
+				if d := math.Abs(model.at(float64(i)) - c(g)); d < bd {
+					best, bd = i, d
+				}
+			}
+			if bd < step*0.4 {
+				is, xs = append(is, float64(best)), append(xs, c(g))
+			}
+		}
+		if len(is) < n/3 {
+			break
+		}
+		f, ok := polyfit(is, xs, 2)
+		if !ok {
+			break
+		}
+		model = f
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = model.at(float64(i))
+	}
+	return out
+}
+
+// glyphs returns the ink spans of a line, left to right.
+func (p *plane) glyphs(l run) []run {
+	counts := make([]int, p.w)
+	for y := l.lo; y < l.hi; y++ {
+		for x := 0; x < p.w; x++ {
+			if p.bin[y*p.w+x] {
+				counts[x]++
+			}
+		}
+	}
+	var out []run
+	for _, r := range runs(counts, 1, 0) {
+		if r.hi-r.lo >= 2 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// readBand reads the MRZ in an upright band image.
+func (r *Reader) readBand(crop gocv.Mat, now time.Time) *Result {
+	p := prepare(crop)
+	ls := p.lines()
+	if len(ls) < 2 {
+		return nil
+	}
+	if len(ls) > 3 {
+		ls = ls[len(ls)-3:]
+	}
+	// The character count per line: the span of the ink over the typical
+	// distance between glyphs, snapped to 30, 36 or 44.
+	c := func(g glyph) float64 { return float64(g.x0+g.x1) / 2 }
+	var gaps []float64
+	boxes := make([][]glyph, len(ls))
+	for i, l := range ls {
+		gs, capLine := p.boxes(l)
+		if len(gs) < 10 {
+			return nil
+		}
+		boxes[i] = gs
+		ls[i] = capLine
+		for j := 1; j < len(gs); j++ {
+			gaps = append(gaps, c(gs[j])-c(gs[j-1]))
+		}
+	}
+	sort.Float64s(gaps)
+	pitch := gaps[len(gaps)/4] // most neighbours are one cell apart; merged glyphs are wider
+	// Each line is the longest chain of glyphs without a gap of several
+	// cells: ink beside the MRZ (page edge, background) is left out.
+	var first, last []float64
+	for i, gs := range boxes {
+		bestLo, bestHi, lo := 0, 0, 0
+		for j := 1; j <= len(gs); j++ {
+			if j == len(gs) || c(gs[j])-c(gs[j-1]) > 2.6*pitch {
+				if j-lo > bestHi-bestLo {
+					bestLo, bestHi = lo, j
+				}
+				lo = j
+			}
+		}
+		gs = gs[bestLo:bestHi]
+		if len(gs) < 10 {
+			return nil
+		}
+		boxes[i] = gs
+		first = append(first, c(gs[0]))
+		last = append(last, c(gs[len(gs)-1]))
+	}
+	widest := 0.0
+	for i := range ls {
+		widest = math.Max(widest, last[i]-first[i])
+	}
+	n := 44
+	switch est := widest/pitch + 1; {
+	case len(ls) == 3:
+		n = 30
+	case est < 40:
+		n = 36
+	}
+	res := &Result{}
+	var alts []string
+	for i, l := range ls {
+		step := (last[i] - first[i]) / float64(n-1)
+		if step <= 0 {
+			return nil
+		}
+		centres := cells(boxes[i], n)
+		var line, alt strings.Builder
+		conf := make([]float64, n)
+		for j := 0; j < n; j++ {
+			cx := centres[j]
+			local := step
+			if j > 0 && j < n-1 {
+				local = (centres[j+1] - centres[j-1]) / 2
+			}
+			ch, ch2, c := r.classify(p, cx, local, l)
+			line.WriteByte(ch)
+			alt.WriteByte(ch2)
+			conf[j] = c
+		}
+		res.Lines = append(res.Lines, line.String())
+		res.Confidence = append(res.Confidence, conf)
+		alts = append(alts, alt.String())
+	}
+	opt := mrz.Options{Now: now, Repair: true, Confidence: res.Confidence, MinConfidence: 0.6}
+	m, err := mrz.ParseLines(res.Lines, opt)
+	if m != nil && !m.Valid {
+		if lines, ok := secondChoices(res.Lines, alts, res.Confidence, opt); ok {
+			m, err = mrz.ParseLines(lines, opt)
+		}
+	}
+	res.MRZ, res.Err = m, err
+	if m != nil {
+		res.Lines = m.Lines
+	}
+	return res
+}
+
+// secondChoices tries the classifier's second choice at the least
+// confident characters, one or two at a time, and returns the reading if
+// exactly one such change makes the MRZ valid (the check digits decide,
+// as for the letter/digit repairs of package mrz).
+func secondChoices(lines, alts []string, conf [][]float64, opt mrz.Options) ([]string, bool) {
+	type pos struct {
+		line, col int
+		c         float64
+	}
+	var ps []pos
+	for i := range lines {
+		for j := range lines[i] {
+			if alts[i][j] != lines[i][j] {
+				ps = append(ps, pos{i, j, conf[i][j]})
+			}
+		}
+	}
+	sort.Slice(ps, func(a, b int) bool { return ps[a].c < ps[b].c })
+	if len(ps) > 10 {
+		ps = ps[:10]
+	}
+	try := func(change ...pos) ([]string, bool) {
+		out := append([]string(nil), lines...)
+		for _, p := range change {
+			b := []byte(out[p.line])
+			b[p.col] = alts[p.line][p.col]
+			out[p.line] = string(b)
+		}
+		m, _ := mrz.ParseLines(out, opt)
+		return out, m != nil && m.Valid
+	}
+	var found [][]string
+	for a := range ps {
+		if l, ok := try(ps[a]); ok {
+			found = append(found, l)
+		}
+	}
+	if len(found) == 0 {
+		for a := range ps {
+			for b := a + 1; b < len(ps); b++ {
+				if l, ok := try(ps[a], ps[b]); ok {
+					found = append(found, l)
+				}
+			}
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return nil, false
+}
+
+// classify reads the cell centred near cx on line l.
+func (r *Reader) classify(p *plane, cx, pitch float64, l run) (first, runnerUp byte, confidence float64) {
+	// Re-centre on the ink of the cell.
+	lo, hi := int(cx-pitch*0.5), int(cx+pitch*0.5)
+	minX, maxX := math.MaxInt, -1
+	for y := l.lo; y < l.hi; y++ {
+		for x := max(lo, 0); x < min(hi, p.w); x++ {
+			if p.bin[y*p.w+x] {
+				minX, maxX = min(minX, x), max(maxX, x)
+			}
+		}
+	}
+	if maxX >= 0 {
+		cx = float64(minX+maxX+1) / 2
+	}
+	top, height := float64(l.lo), float64(l.hi-l.lo)
+	cell := make([]float32, cellW*cellH)
+	for y := 0; y < cellH; y++ {
+		for x := 0; x < cellW; x++ {
+			sx := cx - pitch/2 + (float64(x)+0.5)*pitch/cellW
+			sy := top + (float64(y)+0.5)*height/cellH
+			cell[y*cellW+x] = p.at(sx, sy)
+		}
+	}
+	v := normalise(cell)
+	best, second, bi, si := float32(-2), float32(-2), 0, 0
+	for i, ts := range r.templates {
+		s := float32(-2)
+		for _, t := range ts {
+			var d float32
+			for k := range v {
+				d += v[k] * t[k]
+			}
+			s = max(s, d)
+		}
+		switch {
+		case s > best:
+			best, second, bi, si = s, best, i, bi
+		case s > second:
+			second, si = s, i
+		}
+	}
+	conf := math.Max(0, math.Min(1, float64(best)*0.5+float64(best-second)*2))
+	return Alphabet[bi], Alphabet[si], conf
+}
+
+// normalise returns v with zero mean and unit norm.
+func normalise(v []float32) []float32 {
+	var mean float32
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float32(len(v))
+	out := make([]float32, len(v))
+	var n float32
+	for i, x := range v {
+		out[i] = x - mean
+		n += out[i] * out[i]
+	}
+	if n > 0 {
+		inv := float32(1 / math.Sqrt(float64(n)))
+		for i := range out {
+			out[i] *= inv
+		}
+	}
+	return out
+}
