@@ -15,10 +15,10 @@ import (
 	"log"
 	"os"
 
+	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
-	xdraw "golang.org/x/image/draw"
 )
 
 const (
@@ -95,4 +95,3 @@ func inkBounds(img *image.Gray) image.Rectangle {
 	}
 	return r
 }
-
