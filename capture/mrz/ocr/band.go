@@ -32,16 +32,29 @@ func (p *plane) at(x, y float64) float32 {
 	return a*(1-fy) + b*fy
 }
 
+// turn rotates the plane by 180°.
+func (p *plane) turn() {
+	for i, j := 0, len(p.pix)-1; i < j; i, j = i+1, j-1 {
+		p.pix[i], p.pix[j] = p.pix[j], p.pix[i]
+		p.bin[i], p.bin[j] = p.bin[j], p.bin[i]
+	}
+}
+
 // prepare evens out the light of the band and binarises it.
 func prepare(crop gocv.Mat) *plane {
-	bg := gocv.NewMat()
-	defer bg.Close()
-	k := max(31, crop.Rows()/3|1)
-	// The paper: a large closing removes the strokes, a blur smooths it.
+	// The paper, estimated at a quarter of the resolution: a closing
+	// removes the strokes, a blur smooths what is left.
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(crop, &small, image.Pt(max(crop.Cols()/4, 1), max(crop.Rows()/4, 1)), 0, 0, gocv.InterpolationArea)
+	k := max(9, small.Rows()/3|1)
 	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(k/2|1, k/2|1))
 	defer kernel.Close()
-	gocv.MorphologyEx(crop, &bg, gocv.MorphClose, kernel)
-	gocv.GaussianBlur(bg, &bg, image.Pt(k, k), 0, 0, gocv.BorderReplicate)
+	gocv.MorphologyEx(small, &small, gocv.MorphClose, kernel)
+	gocv.GaussianBlur(small, &small, image.Pt(k, k), 0, 0, gocv.BorderReplicate)
+	bg := gocv.NewMat()
+	defer bg.Close()
+	gocv.Resize(small, &bg, image.Pt(crop.Cols(), crop.Rows()), 0, 0, gocv.InterpolationLinear)
 	norm := gocv.NewMat()
 	defer norm.Close()
 	crop.ConvertTo(&norm, gocv.MatTypeCV32F)
@@ -302,9 +315,8 @@ func (p *plane) glyphs(l run) []run {
 	return out
 }
 
-// readBand reads the MRZ in an upright band image.
-func (r *Reader) readBand(crop gocv.Mat, now time.Time) *Result {
-	p := prepare(crop)
+// readBand reads the MRZ in an upright, prepared band.
+func (r *Reader) readBand(p *plane, now time.Time) *Result {
 	ls := p.lines()
 	if len(ls) < 2 {
 		return nil
@@ -466,9 +478,14 @@ func (r *Reader) classify(p *plane, cx, pitch float64, l run) (first, runnerUp b
 		}
 	}
 	if maxX >= 0 {
-		cx = float64(minX+maxX+1) / 2
+		// Follow the ink, but not by more than a quarter cell: ink beyond
+		// the last character (an edge, a mark) must not drag the cell.
+		ic := float64(minX+maxX+1) / 2
+		cx += math.Max(-pitch/4, math.Min(pitch/4, ic-cx))
 	}
-	top, height := float64(l.lo), float64(l.hi-l.lo)
+	// The cell spans the cap height and a little more, as the templates do.
+	capH := float64(l.hi - l.lo)
+	top, height := float64(l.lo)-capH*cellAbove, capH*(1+cellAbove+cellBelow)
 	cell := make([]float32, cellW*cellH)
 	for y := 0; y < cellH; y++ {
 		for x := 0; x < cellW; x++ {

@@ -37,10 +37,13 @@ import (
 // Alphabet is the MRZ character set, in the order of the template atlas.
 const Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
-// Template cell size.
+// Template cell size, and how far a cell reaches above the cap line and
+// below the baseline, as a share of the cap height (as in genglyphs).
 const (
-	cellW = 24
-	cellH = 32
+	cellW     = 24
+	cellH     = 32
+	cellAbove = 0.05
+	cellBelow = 0.15
 )
 
 //go:embed glyphs.png
@@ -116,37 +119,45 @@ func (r *Reader) Read(gray gocv.Mat, now time.Time) (*Result, error) {
 		return nil, fmt.Errorf("ocr: image of %dx%d is too small", gray.Cols(), gray.Rows())
 	}
 	start := time.Now()
-	bands := locate(gray)
-	if len(bands) == 0 {
-		return nil, ErrNotFound
-	}
 	var best *Result
-	for _, b := range bands {
-		crop := straighten(gray, b)
-		for flip := 0; flip < 2; flip++ {
-			if flip == 1 {
-				gocv.Rotate(crop, &crop, gocv.Rotate180Clockwise)
-			}
-			res := r.readBand(crop, now)
-			if res == nil {
-				continue
-			}
-			if best == nil || better(res, best) {
-				best = res
-			}
-			if best.MRZ != nil && best.MRZ.Valid {
-				crop.Close()
-				best.Elapsed = time.Since(start)
-				return best, nil
-			}
+	// Upright and sideways pages first; skewed ones need a second pass.
+	for _, tilts := range [][]float64{{0}, {-12, 12}} {
+		if res := r.readBands(gray, locate(gray, tilts), now, &best); res != nil {
+			res.Elapsed = time.Since(start)
+			return res, nil
 		}
-		crop.Close()
 	}
 	if best == nil {
 		return nil, ErrNotFound
 	}
 	best.Elapsed = time.Since(start)
 	return best, nil
+}
+
+// readBands reads each band both ways up; it returns the first confident
+// valid reading, and keeps the best one so far in best.
+func (r *Reader) readBands(gray gocv.Mat, bands []band, now time.Time, best **Result) *Result {
+	for _, b := range bands {
+		crop := straighten(gray, b)
+		p := prepare(crop)
+		crop.Close()
+		for flip := 0; flip < 2; flip++ {
+			if flip == 1 {
+				p.turn()
+			}
+			res := r.readBand(p, now)
+			if res == nil {
+				continue
+			}
+			if *best == nil || better(res, *best) {
+				*best = res
+			}
+			if res.MRZ != nil && res.MRZ.Valid && meanConfidence(res) >= 0.85 {
+				return res
+			}
+		}
+	}
+	return nil
 }
 
 // blur is a 3×3 binomial blur of a cell.
@@ -212,54 +223,67 @@ type band struct {
 
 // locate finds MRZ band candidates, best first. The text of an MRZ is a
 // block of dense dark strokes on a light background, wider than tall.
-func locate(gray gocv.Mat) []band {
-	scale := 900.0 / math.Max(float64(gray.Cols()), float64(gray.Rows()))
+func locate(gray gocv.Mat, tilts []float64) []band {
+	scale := 720.0 / math.Max(float64(gray.Cols()), float64(gray.Rows()))
 	small := gocv.NewMat()
 	defer small.Close()
 	gocv.Resize(gray, &small, image.Point{}, scale, scale, gocv.InterpolationArea)
 
 	var out []band
+	// Text lines run along the image axes in the four orientations; a
+	// skewed page is tried turned back by ±12° as well, so that the
+	// horizontal kernels join its characters.
 	for _, vertical := range []bool{false, true} {
-		work := small.Clone()
-		if vertical {
-			gocv.Rotate(work, &work, gocv.Rotate90Clockwise)
-		}
-		var found []band
-		// Lines far apart need a taller closing to make one zone; a tall
-		// one can also join the MRZ to text above it: try both.
-		for _, zone := range []int{max(9, small.Cols()/60), max(11, small.Cols()/36)} {
-			found = append(found, candidates(work, zone)...)
-		}
-		for _, c := range found {
+		for _, tilt := range tilts {
+			work := small.Clone()
+			// toSmall maps a point of work back to small.
+			var back []func(x, y float64) (float64, float64)
 			if vertical {
-				c.rect = unrotate90(c.rect, small.Rows())
+				rows := float64(small.Rows())
+				gocv.Rotate(work, &work, gocv.Rotate90Clockwise)
+				// turned (u, v) is original (v, rows-1-u)
+				back = append(back, func(u, v float64) (float64, float64) { return v, rows - 1 - u })
 			}
-			// Back to the original resolution.
-			c.rect.Center = image.Pt(int(float64(c.rect.Center.X)/scale), int(float64(c.rect.Center.Y)/scale))
-			c.rect.Width = int(float64(c.rect.Width) / scale)
-			c.rect.Height = int(float64(c.rect.Height) / scale)
-			out = append(out, c)
+			if tilt != 0 {
+				wcx, wcy := float64(work.Cols())/2, float64(work.Rows())/2
+				m := gocv.GetRotationMatrix2D(image.Pt(int(wcx), int(wcy)), tilt, 1)
+				gocv.WarpAffineWithParams(work, &work, m, image.Pt(work.Cols(), work.Rows()), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+				a, b, tx := m.GetDoubleAt(0, 0), m.GetDoubleAt(0, 1), m.GetDoubleAt(0, 2)
+				c, d, ty := m.GetDoubleAt(1, 0), m.GetDoubleAt(1, 1), m.GetDoubleAt(1, 2)
+				m.Close()
+				det := a*d - b*c
+				inv := func(x, y float64) (float64, float64) {
+					x, y = x-tx, y-ty
+					return (d*x - b*y) / det, (-c*x + a*y) / det
+				}
+				back = append([]func(x, y float64) (float64, float64){inv}, back...)
+			}
+			for _, c := range candidates(work, max(9, small.Cols()/60), max(11, small.Cols()/36)) {
+				pts := make([]image.Point, 0, 4)
+				for _, p := range c.rect.Points {
+					x, y := float64(p.X), float64(p.Y)
+					for _, f := range back {
+						x, y = f(x, y)
+					}
+					pts = append(pts, image.Pt(int(x/scale), int(y/scale)))
+				}
+				pv := gocv.NewPointVectorFromPoints(pts)
+				c.rect = gocv.MinAreaRect(pv)
+				pv.Close()
+				out = append(out, c)
+			}
+			work.Close()
 		}
-		work.Close()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].score > out[j].score })
-	if len(out) > 4 {
-		out = out[:4]
+	if len(out) > 5 {
+		out = out[:5]
 	}
 	return out
 }
 
-// unrotate90 maps a rectangle found in the image turned 90° clockwise back
-// to the image, which has rows rows: turned (u, v) is original (v, rows-1-u).
-func unrotate90(r gocv.RotatedRect, rows int) gocv.RotatedRect {
-	u, v := r.Center.X, r.Center.Y
-	r.Center = image.Pt(v, rows-1-u)
-	r.Angle -= 90
-	return r
-}
-
 // candidates finds text-block rectangles in an upright small image.
-func candidates(small gocv.Mat, zoneH int) []band {
+func candidates(small gocv.Mat, zoneHeights ...int) []band {
 	w := small.Cols()
 	// Dark strokes on a light background stand out in a black-hat.
 	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(max(9, w/70), max(5, w/150)))
@@ -272,17 +296,31 @@ func candidates(small gocv.Mat, zoneH int) []band {
 	gocv.Sobel(bh, &grad, gocv.MatTypeCV32F, 1, 0, -1, 1, 0, gocv.BorderDefault)
 	gocv.ConvertScaleAbs(grad, &grad, 1, 0)
 	gocv.Normalize(grad, &grad, 0, 255, gocv.NormMinMax)
-	// Join the characters of a line, then the lines of the zone.
+	// Join the characters of a line.
 	joinLine := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(max(15, w/40), max(3, w/300)))
 	defer joinLine.Close()
 	gocv.MorphologyEx(grad, &grad, gocv.MorphClose, joinLine)
+	lines := gocv.NewMat()
+	defer lines.Close()
+	gocv.Threshold(grad, &lines, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
+	var out []band
+	for _, h := range zoneHeights {
+		out = append(out, zones(lines, h)...)
+	}
+	return out
+}
+
+// zones closes lines zoneH apart into zones and returns the band-shaped ones.
+func zones(lines gocv.Mat, zoneH int) []band {
+	w := lines.Cols()
 	th := gocv.NewMat()
 	defer th.Close()
-	gocv.Threshold(grad, &th, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
 	joinZone := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(max(15, w/40), zoneH))
 	defer joinZone.Close()
-	gocv.MorphologyEx(th, &th, gocv.MorphClose, joinZone)
-	gocv.Erode(th, &th, gocv.NewMat())
+	gocv.MorphologyEx(lines, &th, gocv.MorphClose, joinZone)
+	none := gocv.NewMat()
+	defer none.Close()
+	gocv.Erode(th, &th, none)
 
 	contours := gocv.FindContours(th, gocv.RetrievalExternal, gocv.ChainApproxSimple)
 	defer contours.Close()
@@ -311,26 +349,43 @@ func candidates(small gocv.Mat, zoneH int) []band {
 // straighten cuts the band out of the full image, upright and scaled so
 // that a character line is about 48 px high.
 func straighten(gray gocv.Mat, b band) gocv.Mat {
-	r := b.rect
-	w, h := float64(r.Width), float64(r.Height)
-	angle := r.Angle
-	if h > w {
-		w, h = h, w
-		angle += 90
+	pts := b.rect.Points
+	if len(pts) != 4 {
+		pts = []image.Point{b.rect.BoundingRect.Min, {X: b.rect.BoundingRect.Max.X, Y: b.rect.BoundingRect.Min.Y},
+			b.rect.BoundingRect.Max, {X: b.rect.BoundingRect.Min.X, Y: b.rect.BoundingRect.Max.Y}}
+	}
+	e1 := [2]float64{float64(pts[1].X - pts[0].X), float64(pts[1].Y - pts[0].Y)}
+	e2 := [2]float64{float64(pts[2].X - pts[1].X), float64(pts[2].Y - pts[1].Y)}
+	l1, l2 := math.Hypot(e1[0], e1[1]), math.Hypot(e2[0], e2[1])
+	// d runs along the lines, n across them (d turned +90°: a rotation,
+	// never a mirror); reading upside down is tried by the caller.
+	d, w, h := e1, l1, l2
+	if l2 > l1 {
+		d, w, h = e2, l2, l1
+	}
+	if w == 0 || h == 0 {
+		return gocv.NewMatWithSize(1, 1, gocv.MatTypeCV8U)
+	}
+	d = [2]float64{d[0] / w, d[1] / w}
+	if d[0] < 0 || (math.Abs(d[0]) < 1e-6 && d[1] < 0) {
+		d = [2]float64{-d[0], -d[1]}
+	}
+	n := [2]float64{-d[1], d[0]}
+	var cx, cy float64
+	for _, p := range pts {
+		cx += float64(p.X) / 4
+		cy += float64(p.Y) / 4
 	}
 	// Margins: characters at the ends, and the half-line above and below.
 	w *= 1.08
 	h *= 1.6
-	rad := angle * math.Pi / 180
-	cos, sin := math.Cos(rad), math.Sin(rad)
-	cx, cy := float64(r.Center.X), float64(r.Center.Y)
-	corner := func(dx, dy float64) gocv.Point2f {
-		return gocv.Point2f{X: float32(cx + dx*cos - dy*sin), Y: float32(cy + dx*sin + dy*cos)}
+	corner := func(a, b float64) gocv.Point2f {
+		return gocv.Point2f{X: float32(cx + a*d[0] + b*n[0]), Y: float32(cy + a*d[1] + b*n[1])}
 	}
 	src := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{corner(-w/2, -h/2), corner(w/2, -h/2), corner(w/2, h/2), corner(-w/2, h/2)})
 	defer src.Close()
 	// Up to three lines: about 70 px per line of band height.
-	outH := 220
+	outH := 150
 	outW := int(w / h * float64(outH))
 	dst := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: float32(outW), Y: 0}, {X: float32(outW), Y: float32(outH)}, {X: 0, Y: float32(outH)}})
 	defer dst.Close()

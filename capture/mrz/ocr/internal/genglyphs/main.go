@@ -27,6 +27,10 @@ const (
 	cellH    = 32
 	// size is the rendering size in pixels per em; OCR-B's advance is 0.72 em.
 	size = 200
+	// cellAbove and cellBelow extend the cell beyond the cap height, in
+	// percent of it (they must match the reader's).
+	cellAbove = 5
+	cellBelow = 15
 )
 
 func main() {
@@ -64,10 +68,12 @@ func main() {
 		if ink.Empty() {
 			log.Fatalf("genglyphs: %q renders no ink", r)
 		}
-		// The cell: the advance width centred on the ink, from the cap line
-		// to the baseline (where the reader cuts its cells).
+		// The cell: the advance width centred on the ink, from a little above
+		// the cap line to a little below the baseline (Q's tail), as the
+		// reader cuts its cells.
 		cx := (ink.Min.X + ink.Max.X) / 2
-		cell := image.Rect(cx-w/2, capH/2, cx-w/2+w, capH/2+capH)
+		top := capH/2 - capH*cellAbove/100
+		cell := image.Rect(cx-w/2, top, cx-w/2+w, capH/2+capH+capH*cellBelow/100)
 		dst := atlas.SubImage(image.Rect(i*cellW, 0, (i+1)*cellW, cellH)).(*image.Gray)
 		xdraw.CatmullRom.Scale(dst, dst.Bounds(), glyph, cell, draw.Src, nil)
 	}
