@@ -13,7 +13,7 @@ import (
 )
 
 // benchSamples is the size of each level of the benchmark set.
-const benchSamples = 20
+const benchSamples = 40
 
 // score compares readings with the ground truth: the share of documents
 // read exactly and the share of characters right.
