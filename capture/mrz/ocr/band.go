@@ -43,7 +43,8 @@ func (p *plane) turn() {
 // prepare evens out the light of the band and binarises it.
 func prepare(crop gocv.Mat) *plane {
 	// The paper, estimated at a quarter of the resolution: a closing
-	// removes the strokes, a blur smooths what is left.
+	// removes the strokes. (A blur would carry the darkness of a page edge
+	// or background into the text next to it.)
 	small := gocv.NewMat()
 	defer small.Close()
 	gocv.Resize(crop, &small, image.Pt(max(crop.Cols()/4, 1), max(crop.Rows()/4, 1)), 0, 0, gocv.InterpolationArea)
@@ -51,7 +52,6 @@ func prepare(crop gocv.Mat) *plane {
 	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(k/2|1, k/2|1))
 	defer kernel.Close()
 	gocv.MorphologyEx(small, &small, gocv.MorphClose, kernel)
-	gocv.GaussianBlur(small, &small, image.Pt(k, k), 0, 0, gocv.BorderReplicate)
 	bg := gocv.NewMat()
 	defer bg.Close()
 	gocv.Resize(small, &bg, image.Pt(crop.Cols(), crop.Rows()), 0, 0, gocv.InterpolationLinear)
@@ -139,7 +139,15 @@ func (p *plane) lines() []run {
 			}
 		}
 	}
-	rs := runs(counts, max(3, p.w/60), 1)
+	var rs []run
+	for _, r := range runs(counts, max(3, p.w/60), 1) {
+		// Not text: a run cut by the crop's edge, or solid ink (the page's
+		// border, a dark background beyond it).
+		if r.lo == 0 || r.hi == p.h || ink(counts, r) > (r.hi-r.lo)*p.w*7/10 {
+			continue
+		}
+		rs = append(rs, r)
+	}
 	tallest := 0
 	for _, r := range rs {
 		tallest = max(tallest, r.hi-r.lo)
@@ -173,7 +181,7 @@ type glyph struct{ x0, x1, y0, y1 int }
 // boxes returns the ink boxes of a line's glyphs, left to right, without
 // specks, and the line's cap line and baseline (the medians of the tall
 // glyphs' tops and bottoms).
-func (p *plane) boxes(l run) ([]glyph, run) {
+func (p *plane) boxes(l run) ([]glyph, run, fit, fit) {
 	var out []glyph
 	h := l.hi - l.lo
 	for _, sp := range p.glyphs(l) {
@@ -200,11 +208,26 @@ func (p *plane) boxes(l run) ([]glyph, run) {
 		}
 	}
 	if len(tops) == 0 {
-		return out, l
+		return out, l, fit{float64(l.lo)}, fit{float64(l.hi)}
+	}
+	// The cap line and baseline as straight lines across the band: under
+	// perspective the line rises or falls along its length.
+	var xs, ts, bs []float64
+	for _, g := range out {
+		if g.y1-g.y0 >= tallest*7/10 {
+			xs = append(xs, float64(g.x0+g.x1)/2)
+			ts, bs = append(ts, float64(g.y0)), append(bs, float64(g.y1))
+		}
 	}
 	sort.Ints(tops)
 	sort.Ints(bottoms)
-	return out, run{tops[len(tops)/2], bottoms[len(bottoms)/2]}
+	med := run{tops[len(tops)/2], bottoms[len(bottoms)/2]}
+	top, ok1 := polyfit(xs, ts, 1)
+	bottom, ok2 := polyfit(xs, bs, 1)
+	if !ok1 || !ok2 || len(xs) < 6 {
+		return out, med, fit{float64(med.lo)}, fit{float64(med.hi)}
+	}
+	return out, med, top, bottom
 }
 
 // fit is a least-squares polynomial y = c0 + c1 x + c2 x² (degree 1 or 2).
@@ -260,34 +283,35 @@ func polyfit(xs, ys []float64, degree int) (fit, bool) {
 // change along the line).
 func cells(gs []glyph, n int) []float64 {
 	c := func(g glyph) float64 { return float64(g.x0+g.x1) / 2 }
-	first, last := c(gs[0]), c(gs[len(gs)-1])
-	model := fit{first, (last - first) / float64(n-1), 0}
-	for iter := 0; iter < 3; iter++ {
-		var is, xs []float64
-		step := model[1] + 2*model[2]*float64(n)/2
-		for _, g := range gs {
-			if float64(g.x1-g.x0) > step*1.2 {
-				continue // merged glyphs: their centre is between two cells
+	// Walk the glyphs left to right, counting cells by the gaps between
+	// them measured in the local pitch (which changes under perspective);
+	// glyphs that touch are split by their width.
+	var xs []float64
+	for _, g := range gs {
+		w := float64(g.x1 - g.x0)
+		pitch := (c(gs[len(gs)-1]) - c(gs[0])) / float64(n-1)
+		if k := math.Round(w / pitch); k >= 2 {
+			for j := 0.0; j < k; j++ {
+				xs = append(xs, float64(g.x0)+(j+0.5)*w/k)
 			}
-			// The cell whose modelled centre is nearest.
-			best, bd := -1, math.MaxFloat64
-			for i := 0; i < n; i++ {
-				if d := math.Abs(model.at(float64(i)) - c(g)); d < bd {
-					best, bd = i, d
-				}
-			}
-			if bd < step*0.4 {
-				is, xs = append(is, float64(best)), append(xs, c(g))
-			}
+			continue
 		}
-		if len(is) < n/3 {
-			break
+		xs = append(xs, c(g))
+	}
+	is := make([]float64, len(xs))
+	pitch := (xs[len(xs)-1] - xs[0]) / float64(n-1)
+	for k := 1; k < len(xs); k++ {
+		steps := math.Max(1, math.Round((xs[k]-xs[k-1])/pitch))
+		is[k] = is[k-1] + steps
+		if steps == 1 {
+			pitch = 0.8*pitch + 0.2*(xs[k]-xs[k-1]) // follow the local pitch
 		}
-		f, ok := polyfit(is, xs, 2)
-		if !ok {
-			break
+	}
+	model := fit{xs[0], (xs[len(xs)-1] - xs[0]) / float64(n-1), 0}
+	if last := is[len(is)-1]; last == float64(n-1) && len(xs) >= 3 {
+		if f, ok := polyfit(is, xs, 2); ok {
+			model = f
 		}
-		model = f
 	}
 	out := make([]float64, n)
 	for i := range out {
@@ -317,28 +341,26 @@ func (p *plane) glyphs(l run) []run {
 
 // readBand reads the MRZ in an upright, prepared band.
 func (r *Reader) readBand(p *plane, now time.Time) *Result {
-	ls := p.lines()
-	if len(ls) < 2 {
-		return nil
-	}
-	if len(ls) > 3 {
-		ls = ls[len(ls)-3:]
-	}
-	// The character count per line: the span of the ink over the typical
-	// distance between glyphs, snapped to 30, 36 or 44.
+	// Lines of characters: other ink (a page edge, a stray mark) makes no
+	// row of ten or more glyphs.
 	c := func(g glyph) float64 { return float64(g.x0+g.x1) / 2 }
+	var ls []run
+	var boxes [][]glyph
+	var tops, bottoms []fit
 	var gaps []float64
-	boxes := make([][]glyph, len(ls))
-	for i, l := range ls {
-		gs, capLine := p.boxes(l)
+	for _, l := range p.lines() {
+		gs, capLine, top, bottom := p.boxes(l)
 		if len(gs) < 10 {
-			return nil
+			continue
 		}
-		boxes[i] = gs
-		ls[i] = capLine
+		ls, boxes = append(ls, capLine), append(boxes, gs)
+		tops, bottoms = append(tops, top), append(bottoms, bottom)
 		for j := 1; j < len(gs); j++ {
 			gaps = append(gaps, c(gs[j])-c(gs[j-1]))
 		}
+	}
+	if len(ls) < 2 || len(ls) > 3 {
+		return nil
 	}
 	sort.Float64s(gaps)
 	pitch := gaps[len(gaps)/4] // most neighbours are one cell apart; merged glyphs are wider
@@ -376,7 +398,7 @@ func (r *Reader) readBand(p *plane, now time.Time) *Result {
 	}
 	res := &Result{}
 	var alts []string
-	for i, l := range ls {
+	for i := range ls {
 		step := (last[i] - first[i]) / float64(n-1)
 		if step <= 0 {
 			return nil
@@ -390,7 +412,7 @@ func (r *Reader) readBand(p *plane, now time.Time) *Result {
 			if j > 0 && j < n-1 {
 				local = (centres[j+1] - centres[j-1]) / 2
 			}
-			ch, ch2, c := r.classify(p, cx, local, l)
+			ch, ch2, c := r.classify(p, cx, local, run{int(math.Round(tops[i].at(cx))), int(math.Round(bottoms[i].at(cx)))})
 			line.WriteByte(ch)
 			alt.WriteByte(ch2)
 			conf[j] = c

@@ -126,6 +126,9 @@ func (r *Reader) Read(gray gocv.Mat, now time.Time) (*Result, error) {
 			res.Elapsed = time.Since(start)
 			return res, nil
 		}
+		if best != nil && best.MRZ != nil && best.MRZ.Valid {
+			break // valid, if not confident: skewed variants will not do better
+		}
 	}
 	if best == nil {
 		return nil, ErrNotFound
@@ -154,6 +157,9 @@ func (r *Reader) readBands(gray gocv.Mat, bands []band, now time.Time, best **Re
 			}
 			if res.MRZ != nil && res.MRZ.Valid && meanConfidence(res) >= 0.85 {
 				return res
+			}
+			if meanConfidence(res) >= 0.65 {
+				break // the right way up already: turning it will not help
 			}
 		}
 	}
