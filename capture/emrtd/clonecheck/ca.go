@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 
 	"github.com/capturestation/station/capture/emrtd"
 	"github.com/capturestation/station/capture/emrtd/passive"
@@ -16,9 +17,14 @@ import (
 // or the chip does not answer with the keys it should derive.
 var ErrChipAuthentication = errors.New("clonecheck: chip authentication failed")
 
-// caPrefixECDH is id-CA-ECDH (BSI TR-03110-3, ICAO 9303-11 §9.2.7);
-// the last arc selects 3DES (1) or AES-128/192/256 (2, 3, 4).
-var caPrefixECDH = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2}
+// id-CA-DH and id-CA-ECDH (BSI TR-03110-3, ICAO 9303-11 §9.2.7); the last
+// arc selects 3DES (1) or AES-128/192/256 (2, 3, 4).
+var (
+	caPrefixDH   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1}
+	caPrefixECDH = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2}
+	// oidDHPublicNumber is X9.42 dhpublicnumber, the DH key of DG14.
+	oidDHPublicNumber = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
+)
 
 // ChipAuthentication is what DG14 says about the chip's Chip
 // Authentication: the protocol of a ChipAuthenticationInfo and the chip's
@@ -32,10 +38,11 @@ type ChipAuthentication struct {
 	PublicKey []byte
 }
 
-// caCipher returns the secure messaging cipher of a CA-ECDH protocol.
+// caCipher returns the secure messaging cipher of a CA protocol and
+// whether it is ECDH.
 func caCipher(oid asn1.ObjectIdentifier) (emrtd.Cipher, error) {
-	if len(oid) != len(caPrefixECDH)+1 || !oid[:len(caPrefixECDH)].Equal(caPrefixECDH) {
-		return 0, fmt.Errorf("%w: protocol %v is not CA-ECDH (CA-DH is not supported)", ErrChipAuthentication, oid)
+	if len(oid) != len(caPrefixECDH)+1 || (!oid[:len(caPrefixECDH)].Equal(caPrefixECDH) && !oid[:len(caPrefixDH)].Equal(caPrefixDH)) {
+		return 0, fmt.Errorf("%w: protocol %v is not Chip Authentication (id-CA-DH or id-CA-ECDH)", ErrChipAuthentication, oid)
 	}
 	switch oid[len(oid)-1] {
 	case 1:
@@ -61,23 +68,22 @@ func ChipAuthenticate(ctx context.Context, card emrtd.Transport, s *emrtd.Sessio
 	if err != nil {
 		return nil, err
 	}
-	pub, err := passive.ParsePublicKeyInfo(ca.PublicKey)
+	group, chipKey, err := caKey(ca.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: DG14 public key: %v", ErrChipAuthentication, err)
 	}
-	if pub.Curve == nil {
-		return nil, fmt.Errorf("%w: DG14 holds a %s key for an ECDH protocol", ErrChipAuthentication, pub)
+	if (group.Agreement() == emrtd.AgreementDH) != ca.Protocol[:len(caPrefixDH)].Equal(caPrefixDH) {
+		return nil, fmt.Errorf("%w: DG14's key does not suit protocol %v", ErrChipAuthentication, ca.Protocol)
 	}
-	curve := pub.Curve
-	sk, err := curve.RandomScalar(rnd)
+	sk, err := group.RandomScalar(rnd)
 	if err != nil {
 		return nil, fmt.Errorf("clonecheck: ephemeral key: %w", err)
 	}
-	ephemeral, err := curve.PublicKey(sk, nil)
+	ephemeral, err := group.PublicKey(sk, nil)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := curve.Agree(sk, curve.Marshal(pub.X, pub.Y))
+	shared, err := group.Agree(sk, chipKey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrChipAuthentication, err)
 	}
@@ -105,10 +111,52 @@ func ChipAuthenticate(ctx context.Context, card emrtd.Transport, s *emrtd.Sessio
 			return nil, fmt.Errorf("%w: GENERAL AUTHENTICATE: %w", ErrChipAuthentication, err)
 		}
 	}
-	ksEnc, ksMAC := emrtd.PACESessionKeys(curve.SharedSecret(shared), c)
+	ksEnc, ksMAC := emrtd.PACESessionKeys(group.SharedSecret(shared), c)
 	sm, err := emrtd.NewSecureMessaging(c, ksEnc, ksMAC, emrtd.ZeroSSC(c))
 	if err != nil {
 		return nil, err
 	}
 	return emrtd.NewSession(card, sm), nil
+}
+
+// caKey reads the chip's static key from a DG14 SubjectPublicKeyInfo: an
+// EC key (any curve package passive reads) or an X9.42 DH key. It returns
+// the group and the key in the group's transmitted encoding.
+func caKey(spki []byte) (emrtd.Group, []byte, error) {
+	var info struct {
+		Alg struct {
+			Algorithm  asn1.ObjectIdentifier
+			Parameters asn1.RawValue `asn1:"optional"`
+		}
+		Key asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(spki, &info); err != nil || len(rest) > 0 {
+		return nil, nil, fmt.Errorf("not a SubjectPublicKeyInfo")
+	}
+	if !info.Alg.Algorithm.Equal(oidDHPublicNumber) {
+		pub, err := passive.ParsePublicKeyInfo(spki)
+		if err != nil {
+			return nil, nil, err
+		}
+		if pub.Curve == nil {
+			return nil, nil, fmt.Errorf("a %s key cannot do key agreement", pub)
+		}
+		return pub.Curve, pub.Curve.Marshal(pub.X, pub.Y), nil
+	}
+	var params struct {
+		P, G, Q *big.Int
+		Rest    asn1.RawContent `asn1:"optional"`
+	}
+	if _, err := asn1.Unmarshal(info.Alg.Parameters.FullBytes, &params); err != nil || params.P == nil || params.Q == nil {
+		return nil, nil, fmt.Errorf("DH domain parameters: not p, g, q")
+	}
+	if params.P.BitLen() < 1024 || params.P.BitLen() > 4096 {
+		return nil, nil, fmt.Errorf("DH modulus of %d bits", params.P.BitLen())
+	}
+	var y *big.Int
+	if _, err := asn1.Unmarshal(info.Key.RightAlign(), &y); err != nil || y == nil {
+		return nil, nil, fmt.Errorf("DH public value is not an INTEGER")
+	}
+	g := &emrtd.DHGroup{Name: "DG14 DH", ParameterID: -1, P: params.P, G: params.G, Q: params.Q}
+	return g, y.FillBytes(make([]byte, (params.P.BitLen()+7)/8)), nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"math/big"
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
@@ -62,7 +63,7 @@ func TestChipAuthentication(t *testing.T) {
 					}
 					ctx := context.Background()
 					card, err := vchip.New(vchip.Config{MRZ: mrzKey,
-						ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Curve: curve, Private: private},
+						ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Group: curve, Private: private},
 						Files:              map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x02, 0x5F, 0x01}}})
 					if err != nil {
 						t.Fatal(err)
@@ -100,7 +101,7 @@ func TestChipAuthenticationRejects(t *testing.T) {
 		name string
 		ca   ChipAuthentication
 	}{
-		{"DH protocol", ChipAuthentication{Protocol: asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1, 2}}},
+		{"not a CA protocol", ChipAuthentication{Protocol: asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 2}}},
 		{"unknown cipher", ChipAuthentication{Protocol: caProtocol(9)}},
 		{"bad key", ChipAuthentication{Protocol: caProtocol(2), PublicKey: []byte{0x30, 0x01, 0x00}}},
 	}
@@ -110,5 +111,71 @@ func TestChipAuthenticationRejects(t *testing.T) {
 				t.Fatalf("err = %v", err)
 			}
 		})
+	}
+}
+
+// dhSPKI encodes an X9.42 DH public key as a SubjectPublicKeyInfo.
+func dhSPKI(t *testing.T, g *emrtd.DHGroup, pub []byte) []byte {
+	t.Helper()
+	params, _ := asn1.Marshal(struct{ P, G, Q *big.Int }{g.P, g.G, g.Q})
+	y, _ := asn1.Marshal(new(big.Int).SetBytes(pub))
+	b, err := asn1.Marshal(struct {
+		Alg pkix.AlgorithmIdentifier
+		Key asn1.BitString
+	}{pkix.AlgorithmIdentifier{Algorithm: oidDHPublicNumber, Parameters: asn1.RawValue{FullBytes: params}},
+		asn1.BitString{Bytes: y, BitLength: 8 * len(y)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestChipAuthenticationDH(t *testing.T) {
+	grp, err := emrtd.GroupByID(emrtd.ParamDH2048224)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grp.(*emrtd.DHGroup)
+	chipKey, _ := g.RandomScalar(rand.Reader)
+	chipPub, _ := g.PublicKey(chipKey, nil)
+	for _, last := range []int{1, 2} {
+		proto := append(append(asn1.ObjectIdentifier{}, caPrefixDH...), last)
+		for _, clone := range []bool{false, true} {
+			private := chipKey
+			if clone {
+				private, _ = g.RandomScalar(rand.Reader)
+			}
+			ctx := context.Background()
+			card, err := vchip.New(vchip.Config{MRZ: mrzKey,
+				ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Group: g, Private: private},
+				Files:              map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x02, 0x5F, 0x01}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := emrtd.SelectApplication(ctx, card); err != nil {
+				t.Fatal(err)
+			}
+			s, err := emrtd.BAC(ctx, card, mrzKey, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns, err := ChipAuthenticate(ctx, card, s, ChipAuthentication{Protocol: proto, KeyID: -1, PublicKey: dhSPKI(t, g, chipPub)}, rand.Reader)
+			if err != nil {
+				t.Fatalf("%v clone=%v: %v", proto, clone, err)
+			}
+			_, err = emrtd.ReadFile(ctx, ns, emrtd.FIDCOM)
+			if (err == nil) == clone {
+				t.Fatalf("%v clone=%v: read after CA: %v", proto, clone, err)
+			}
+		}
+	}
+	// An EC key for a DH protocol is refused before anything is sent.
+	curve, _ := emrtd.CurveByID(emrtd.ParamNISTP256)
+	k, _ := curve.RandomScalar(rand.Reader)
+	p, _ := curve.PublicKey(k, nil)
+	_, err = ChipAuthenticate(context.Background(), nil, nil, ChipAuthentication{Protocol: append(append(asn1.ObjectIdentifier{}, caPrefixDH...), 2), KeyID: -1,
+		PublicKey: ecSPKI(t, asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}, p)}, rand.Reader)
+	if !errors.Is(err, ErrChipAuthentication) {
+		t.Fatalf("EC key for id-CA-DH: %v", err)
 	}
 }

@@ -6,10 +6,8 @@
 // vouches for DG15 and DG14; without it, Active Authentication proves
 // nothing.
 //
-// Chip Authentication (§6.2) agrees ephemeral-static ECDH keys with the
-// chip's DG14 key and restarts secure messaging under them (MSE:Set KAT for
-// 3DES, MSE:Set AT and GENERAL AUTHENTICATE for AES); a clone without the
-// static private key cannot answer the next protected command.
-//
-// Caveats: Chip Authentication over DH (id-CA-DH) is not implemented.
+// Chip Authentication (§6.2) agrees ephemeral-static ECDH or DH keys with
+// the chip's DG14 key and restarts secure messaging under them (MSE:Set KAT
+// for 3DES, MSE:Set AT and GENERAL AUTHENTICATE for AES); a clone without
+// the static private key cannot answer the next protected command.
 package clonecheck

@@ -126,7 +126,7 @@ func TestReadDetectsForgeriesAndClones(t *testing.T) {
 			}
 		}},
 		{"cloned chip without the CA key", vchip.ProfileBAC, func(d *vchip.Document) {
-			other, _ := d.Config.ChipAuthentication.Curve.RandomScalar(rand.Reader)
+			other, _ := d.Config.ChipAuthentication.Group.RandomScalar(rand.Reader)
 			d.Config.ChipAuthentication.Private = other
 		}, nil, func(t *testing.T, r *reader.Result, err error) {
 			if err != nil || r.Chip.Verdict != reader.Failed || r.Genuine() {

@@ -10,9 +10,10 @@ import (
 // ChipAuthentication is the chip's Chip Authentication set-up (ICAO
 // 9303-11 §6.2): the protocol DG14 announces and the static key pair.
 type ChipAuthentication struct {
-	// Protocol is an id-CA-ECDH OID; its last arc picks the cipher.
+	// Protocol is an id-CA-ECDH or id-CA-DH OID; its last arc picks the cipher.
 	Protocol asn1.ObjectIdentifier
-	Curve    *emrtd.Curve
+	// Group is the key agreement group: a curve or a DH group.
+	Group emrtd.Group
 	// Private is the static private scalar.
 	Private []byte
 }
@@ -84,11 +85,11 @@ func (c *Card) setKAT(cmd emrtd.Command) emrtd.Response {
 // agree derives the new session keys from the terminal's ephemeral key.
 func (c *Card) agree(ciph emrtd.Cipher, peer []byte) bool {
 	ca := c.cfg.ChipAuthentication
-	shared, err := ca.Curve.Agree(ca.Private, peer)
+	shared, err := ca.Group.Agree(ca.Private, peer)
 	if err != nil {
 		return false
 	}
-	ksEnc, ksMAC := emrtd.PACESessionKeys(ca.Curve.SharedSecret(shared), ciph)
+	ksEnc, ksMAC := emrtd.PACESessionKeys(ca.Group.SharedSecret(shared), ciph)
 	sm, err := emrtd.NewSecureMessaging(ciph, ksEnc, ksMAC, emrtd.ZeroSSC(ciph))
 	if err != nil {
 		return false

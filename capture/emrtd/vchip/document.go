@@ -13,6 +13,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"math/big"
 	"time"
 
 	"github.com/capturestation/station/capture/emrtd"
@@ -109,6 +110,9 @@ type Document struct {
 var (
 	oidCAECDHAES128  = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 2}
 	oidPKECDH        = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 2}
+	oidCADH3DES      = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1, 1}
+	oidPKDH          = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 1}
+	oidDHPublic      = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
 	oidBrainpoolP256 = asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 7}
 )
 
@@ -140,19 +144,32 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 			return nil, err
 		}
 	}
-	caCurve, err := emrtd.CurveByID(emrtd.ParamBrainpoolP256r1)
+	// Chip Authentication: ECDH on brainpoolP256r1 with AES, or for the DH
+	// profile DH on the 2048-bit MODP group with 3DES.
+	caProtocol, caGroupID := oidCAECDHAES128, emrtd.ParamBrainpoolP256r1
+	if spec.Profile == ProfilePACEDH {
+		caProtocol, caGroupID = oidCADH3DES, emrtd.ParamDH2048224
+	}
+	caGroup, err := emrtd.GroupByID(caGroupID)
 	if err != nil {
 		return nil, err
 	}
-	caKey, err := caCurve.RandomScalar(spec.Rand)
+	caKey, err := caGroup.RandomScalar(spec.Rand)
 	if err != nil {
 		return nil, err
 	}
-	caPub, err := caCurve.PublicKey(caKey, nil)
+	caPub, err := caGroup.PublicKey(caKey, nil)
 	if err != nil {
 		return nil, err
 	}
-	caSPKI, err := ecSPKI(oidBrainpoolP256, caPub)
+	var caSPKI []byte
+	pkOID := oidPKECDH
+	if g, ok := caGroup.(*emrtd.DHGroup); ok {
+		pkOID = oidPKDH
+		caSPKI, err = dhSPKI(g, caPub)
+	} else {
+		caSPKI, err = ecSPKI(oidBrainpoolP256, caPub)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +185,8 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 		1: lds.BuildDG1(spec.MRZ),
 		2: lds.BuildDG2([]lds.FaceImage{{Format: lds.ImageJPEG, Width: 240, Height: 320, ImageType: 1, SourceType: 2, Image: face}}),
 		14: lds.BuildDG14(
-			lds.SecurityInfo{Protocol: oidCAECDHAES128, ChipAuthentication: &lds.ChipAuthenticationInfo{Version: 1}},
-			lds.SecurityInfo{Protocol: oidPKECDH, ChipAuthenticationPublicKey: &lds.ChipAuthenticationPublicKeyInfo{PublicKey: lds.PublicKeyInfo{Raw: caSPKI}}},
+			lds.SecurityInfo{Protocol: caProtocol, ChipAuthentication: &lds.ChipAuthenticationInfo{Version: 1}},
+			lds.SecurityInfo{Protocol: pkOID, ChipAuthenticationPublicKey: &lds.ChipAuthenticationPublicKeyInfo{PublicKey: lds.PublicKeyInfo{Raw: caSPKI}}},
 		),
 		15: lds.BuildDG15(aaSPKI),
 		7:  lds.BuildDG7(face),
@@ -202,7 +219,7 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 		Files:                   files,
 		Rand:                    spec.Rand,
 		ActiveAuthenticationKey: aaKey,
-		ChipAuthentication:      &ChipAuthentication{Protocol: oidCAECDHAES128, Curve: caCurve, Private: caKey},
+		ChipAuthentication:      &ChipAuthentication{Protocol: caProtocol, Group: caGroup, Private: caKey},
 	}
 	if usePACE {
 		cfg.PACE = []emrtd.PACEInfo{info}
@@ -224,6 +241,23 @@ func ecSPKI(curve asn1.ObjectIdentifier, point []byte) ([]byte, error) {
 		Key asn1.BitString
 	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, Parameters: asn1.RawValue{FullBytes: params}},
 		asn1.BitString{Bytes: point, BitLength: 8 * len(point)}})
+}
+
+// dhSPKI encodes an X9.42 DH public key as a SubjectPublicKeyInfo.
+func dhSPKI(g *emrtd.DHGroup, pub []byte) ([]byte, error) {
+	params, err := asn1.Marshal(struct{ P, G, Q *big.Int }{g.P, g.G, g.Q})
+	if err != nil {
+		return nil, err
+	}
+	y, err := asn1.Marshal(new(big.Int).SetBytes(pub))
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(struct {
+		Alg pkix.AlgorithmIdentifier
+		Key asn1.BitString
+	}{pkix.AlgorithmIdentifier{Algorithm: oidDHPublic, Parameters: asn1.RawValue{FullBytes: params}},
+		asn1.BitString{Bytes: y, BitLength: 8 * len(y)}})
 }
 
 // portrait draws a synthetic face-like JPEG of about size bytes.
