@@ -133,7 +133,11 @@ func printChip(c *cli, name string, r *reader.Result) {
 		fmt.Fprintf(tw, "document\t%s %s, issued by %s, expires %s\n", m.DocumentCode, m.DocumentNumber, m.IssuingState, m.DateOfExpiry)
 		fmt.Fprintf(tw, "holder\t%s, %s; %s, born %s, %s\n", m.Surname, m.GivenNames, m.Nationality, m.DateOfBirth, m.Sex)
 	}
-	fmt.Fprintf(tw, "face\t%d image(s)\n", len(r.Faces))
+	if p := r.Portrait; p != nil {
+		fmt.Fprintf(tw, "face\t%d image(s), %s %d×%d\n", len(r.Faces), p.Format, p.Width, p.Height)
+	} else {
+		fmt.Fprintf(tw, "face\t%d image(s)\n", len(r.Faces))
+	}
 	if p := r.Passive; p != nil {
 		groups := make([]string, 0, len(p.Groups))
 		for _, g := range p.Groups {

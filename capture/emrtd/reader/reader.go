@@ -19,6 +19,8 @@ import (
 	"io"
 	"time"
 
+	"gocv.io/x/gocv"
+
 	"github.com/capturestation/station/capture/emrtd"
 	"github.com/capturestation/station/capture/emrtd/clonecheck"
 	"github.com/capturestation/station/capture/emrtd/lds"
@@ -76,6 +78,8 @@ type Result struct {
 	COM       *lds.COM        `json:"com,omitempty"`
 	DG1       *lds.DG1        `json:"dg1,omitempty"`
 	Faces     []lds.FaceImage `json:"-"`
+	// Portrait describes the first DG2 image once decoded (JPEG or JPEG 2000).
+	Portrait *Portrait `json:"portrait,omitempty"`
 	// Signatures are the images of DG7 (displayed signature or usual mark).
 	Signatures [][]byte  `json:"-"`
 	DG11       *lds.DG11 `json:"dg11,omitempty"`
@@ -95,6 +99,22 @@ type Result struct {
 	ReadSize int           `json:"readSize"`
 	APDUs    int           `json:"apdus"`
 	Duration time.Duration `json:"duration"`
+}
+
+// Portrait is the decoded size of the face image.
+type Portrait struct {
+	Format        string `json:"format"`
+	Width, Height int
+}
+
+// decodePortrait checks that a DG2 image decodes and returns its size.
+func decodePortrait(f lds.FaceImage) (*Portrait, error) {
+	img, err := gocv.IMDecode(f.Image, gocv.IMReadColor)
+	if err != nil || img.Empty() {
+		return nil, fmt.Errorf("the %s portrait of DG2 does not decode", f.Format)
+	}
+	defer img.Close()
+	return &Portrait{Format: string(f.Format), Width: img.Cols(), Height: img.Rows()}, nil
 }
 
 // Genuine reports whether Passive Authentication passed and no clone
@@ -268,6 +288,9 @@ func parse(dg int, b []byte, r *Result) {
 		var d *lds.DG2
 		if d, err = lds.ParseDG2(b); err == nil {
 			r.Faces = d.Faces()
+			if len(r.Faces) > 0 {
+				r.Portrait, err = decodePortrait(r.Faces[0])
+			}
 		}
 	case 7:
 		var d *lds.DG7

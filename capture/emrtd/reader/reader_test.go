@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"gocv.io/x/gocv"
+
 	"github.com/capturestation/station/capture/emrtd"
+	"github.com/capturestation/station/capture/emrtd/lds"
 	"github.com/capturestation/station/capture/emrtd/passive"
 	"github.com/capturestation/station/capture/emrtd/reader"
 	"github.com/capturestation/station/capture/emrtd/vchip"
@@ -71,7 +74,8 @@ func TestReadEveryProfile(t *testing.T) {
 			if r.DG1 == nil || r.DG1.MRZ.DocumentNumber != "L898902C3" || r.DG1.MRZ.Surname != "ERIKSSON" {
 				t.Fatalf("DG1 %+v", r.DG1)
 			}
-			if len(r.Faces) != 1 || len(r.Faces[0].Image) < 10<<10 || !bytes.HasPrefix(r.Faces[0].Image, []byte{0xFF, 0xD8}) {
+			if len(r.Faces) != 1 || len(r.Faces[0].Image) < 10<<10 || !bytes.HasPrefix(r.Faces[0].Image, []byte{0xFF, 0xD8}) ||
+				r.Portrait == nil || r.Portrait.Width != 240 || r.Portrait.Height != 320 {
 				t.Fatalf("faces %d", len(r.Faces))
 			}
 			if r.DG11 == nil || r.DG11.FullName.Primary != "ERIKSSON" || r.DG12 == nil || len(r.Signatures) != 1 {
@@ -268,5 +272,33 @@ func TestReadUnderFaults(t *testing.T) {
 				t.Fatalf("%q lacks %q", msg, tt.want)
 			}
 		})
+	}
+}
+
+func TestReadJPEG2000Portrait(t *testing.T) {
+	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(90, 140, 200, 0), 320, 240, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	jp2, err := gocv.IMEncode(".jp2", img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jp2.Close()
+	d, err := vchip.NewDocument(vchip.DocumentSpec{MRZ: specimen, Profile: vchip.ProfileBAC,
+		Face: append([]byte(nil), jp2.GetBytes()...), FaceFormat: lds.ImageJPEG2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := reader.Read(context.Background(), chip(t, d.Config), reader.Access{MRZ: &d.Config.MRZ}, reader.Options{Trust: trust(t, d)})
+	if err != nil || !r.Genuine() {
+		t.Fatalf("%v %v", err, r.Problems)
+	}
+	if r.Portrait == nil || r.Portrait.Format != "JPEG2000" || r.Portrait.Width != 240 || r.Portrait.Height != 320 {
+		t.Fatalf("portrait %+v", r.Portrait)
+	}
+	// A portrait that does not decode is reported.
+	d, _ = vchip.NewDocument(vchip.DocumentSpec{MRZ: specimen, Profile: vchip.ProfileBAC, Face: []byte("not an image"), FaceFormat: lds.ImageJPEG})
+	r, err = reader.Read(context.Background(), chip(t, d.Config), reader.Access{MRZ: &d.Config.MRZ}, reader.Options{Trust: trust(t, d)})
+	if err != nil || r.Portrait != nil || !strings.Contains(strings.Join(r.Problems, " "), "does not decode") {
+		t.Fatalf("portrait %+v problems %v (%v)", r.Portrait, r.Problems, err)
 	}
 }

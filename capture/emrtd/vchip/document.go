@@ -86,9 +86,11 @@ type DocumentSpec struct {
 	// CAN is the card access number (six digits) for PACE-CAN; optional.
 	CAN     string
 	Profile Profile
-	// Face is the portrait (JPEG); nil generates one of about FaceBytes.
-	Face      []byte
-	FaceBytes int
+	// Face is the portrait, in FaceFormat (JPEG when empty); nil generates
+	// a JPEG of about FaceBytes.
+	Face       []byte
+	FaceFormat lds.ImageFormat
+	FaceBytes  int
 	// PKI signs EF.SOD; nil creates an ECDSA P-256 test PKI.
 	PKI *passivetest.PKI
 	// Rand is the chip's randomness; nil means crypto/rand.
@@ -138,7 +140,10 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 			return nil, err
 		}
 	}
-	face := spec.Face
+	face, faceFormat := spec.Face, spec.FaceFormat
+	if faceFormat == "" {
+		faceFormat = lds.ImageJPEG
+	}
 	if face == nil {
 		if face, err = portrait(spec.FaceBytes); err != nil {
 			return nil, err
@@ -183,7 +188,7 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 	}
 	groups := map[int][]byte{
 		1: lds.BuildDG1(spec.MRZ),
-		2: lds.BuildDG2([]lds.FaceImage{{Format: lds.ImageJPEG, Width: 240, Height: 320, ImageType: 1, SourceType: 2, Image: face}}),
+		2: lds.BuildDG2([]lds.FaceImage{{Format: faceFormat, Width: 240, Height: 320, ImageType: 1, SourceType: 2, Image: face}}),
 		14: lds.BuildDG14(
 			lds.SecurityInfo{Protocol: caProtocol, ChipAuthentication: &lds.ChipAuthenticationInfo{Version: 1}},
 			lds.SecurityInfo{Protocol: pkOID, ChipAuthenticationPublicKey: &lds.ChipAuthenticationPublicKeyInfo{PublicKey: lds.PublicKeyInfo{Raw: caSPKI}}},
