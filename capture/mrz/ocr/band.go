@@ -508,15 +508,18 @@ func (r *Reader) classify(p *plane, cx, pitch float64, l run) (first, runnerUp b
 	// The cell spans the cap height and a little more, as the templates do.
 	capH := float64(l.hi - l.lo)
 	top, height := float64(l.lo)-capH*cellAbove, capH*(1+cellAbove+cellBelow)
-	cell := make([]float32, cellW*cellH)
-	for y := 0; y < cellH; y++ {
-		for x := 0; x < cellW; x++ {
-			sx := cx - pitch/2 + (float64(x)+0.5)*pitch/cellW
-			sy := top + (float64(y)+0.5)*height/cellH
-			cell[y*cellW+x] = p.at(sx, sy)
+	sample := func(dx, dy float64) []float32 {
+		cell := make([]float32, cellW*cellH)
+		for y := 0; y < cellH; y++ {
+			for x := 0; x < cellW; x++ {
+				sx := cx - pitch/2 + (float64(x)+0.5+dx)*pitch/cellW
+				sy := top + (float64(y)+0.5+dy)*height/cellH
+				cell[y*cellW+x] = p.at(sx, sy)
+			}
 		}
+		return normalise(cell)
 	}
-	v := normalise(cell)
+	v := sample(0, 0)
 	best, second, bi, si := float32(-2), float32(-2), 0, 0
 	for i, ts := range r.templates {
 		s := max(dot(v, ts[0]), dot(v, ts[1]))
@@ -525,6 +528,25 @@ func (r *Reader) classify(p *plane, cx, pitch float64, l run) (first, runnerUp b
 			best, second, bi, si = s, best, i, bi
 		case s > second:
 			second, si = s, i
+		}
+	}
+	if best-second < 0.02 {
+		// A close call (O and Q, 8 and B…): let both candidates find their
+		// best alignment within a template pixel, then compare again.
+		score := func(i int) float32 {
+			s := float32(-2)
+			for _, dy := range []float64{-1, 0, 1} {
+				for _, dx := range []float64{-1, 0, 1} {
+					w := sample(dx, dy)
+					s = max(s, dot(w, r.templates[i][0]), dot(w, r.templates[i][1]))
+				}
+			}
+			return s
+		}
+		if a, b := score(bi), score(si); b > a {
+			bi, si, best, second = si, bi, b, a
+		} else {
+			best, second = a, b
 		}
 	}
 	conf := math.Max(0, math.Min(1, float64(best)*0.5+float64(best-second)*2))
