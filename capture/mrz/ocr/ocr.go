@@ -392,6 +392,9 @@ func straighten(gray gocv.Mat, b band) gocv.Mat {
 	defer src.Close()
 	// Up to three lines: about 70 px per line of band height.
 	outH := 150
+	if w/h < 10 {
+		outH = 200 // three lines (TD1): keep the characters as tall
+	}
 	outW := int(w / h * float64(outH))
 	dst := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: float32(outW), Y: 0}, {X: float32(outW), Y: float32(outH)}, {X: 0, Y: float32(outH)}})
 	defer dst.Close()

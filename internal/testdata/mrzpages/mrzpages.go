@@ -1,5 +1,5 @@
 // Package mrzpages renders synthetic identity-document data pages (TD1 ID
-// cards, TD2 and TD3 passports) with valid MRZs of fictitious people, and
+// cards, TD2 and TD3 documents, MRV-A and MRV-B visas) with valid MRZs of fictitious people, and
 // degrades them the way cameras and scanners do, in graded levels, with the
 // ground truth. It is the test and benchmark set of the MRZ reader; nothing
 // here comes from a real document.
@@ -150,6 +150,11 @@ func Identity(rng *rand.Rand, f mrz.Format) []string {
 		comp := l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29]
 		l2 += checkDigit(comp)
 		return []string{l1, l2, pad(name, 30)}
+	case MRVA, MRVB:
+		width := f.Width()
+		l1 := "V<" + state + pad(name, width-5)
+		l2 := doc + checkDigit(doc) + nat + dob + checkDigit(dob) + sex + exp + checkDigit(exp)
+		return []string{l1, l2 + pad(alnum(rng, rng.IntN(6)), width-len(l2))}
 	case TD2:
 		l1 := "I<" + state + pad(name, 31)
 		opt := pad(alnum(rng, rng.IntN(5)), 7)
@@ -168,15 +173,17 @@ func Identity(rng *rand.Rand, f mrz.Format) []string {
 
 // The formats, re-exported for callers that do not import capture/mrz.
 const (
-	TD1 = mrz.TD1
-	TD2 = mrz.TD2
-	TD3 = mrz.TD3
+	TD1  = mrz.TD1
+	TD2  = mrz.TD2
+	TD3  = mrz.TD3
+	MRVA = mrz.MRVA
+	MRVB = mrz.MRVB
 )
 
 // Sample returns the n-th sample of seed at level.
 func (g *Generator) Sample(seed uint64, n int, level Level) (Sample, error) {
 	rng := rand.New(rand.NewPCG(seed, uint64(n)*3+uint64(level)))
-	f := []mrz.Format{TD3, TD3, TD3, TD1, TD1, TD2}[rng.IntN(6)]
+	f := []mrz.Format{TD3, TD3, TD3, TD1, TD1, TD2, MRVA, MRVB}[rng.IntN(8)]
 	lines := Identity(rng, f)
 	page, err := g.page(rng, f, lines)
 	if err != nil {
@@ -209,7 +216,7 @@ func (g *Generator) Sample(seed uint64, n int, level Level) (Sample, error) {
 
 // page draws a data page at 300 dpi (MRZ pitch 2.54 mm = 30 px).
 func (g *Generator) page(rng *rand.Rand, f mrz.Format, lines []string) (*image.RGBA, error) {
-	size := map[mrz.Format]image.Point{TD3: {1476, 1039}, TD2: {1240, 874}, TD1: {1011, 638}}[f]
+	size := map[mrz.Format]image.Point{TD3: {1476, 1039}, TD2: {1240, 874}, TD1: {1011, 638}, MRVA: {1476, 945}, MRVB: {1240, 874}}[f]
 	img := image.NewRGBA(image.Rectangle{Max: size})
 	tint := color.RGBA{uint8(225 + rng.IntN(25)), uint8(225 + rng.IntN(25)), uint8(215 + rng.IntN(30)), 255}
 	draw.Draw(img, img.Bounds(), &image.Uniform{tint}, image.Point{}, draw.Src)
@@ -231,7 +238,7 @@ func (g *Generator) page(rng *rand.Rand, f mrz.Format, lines []string) (*image.R
 		return nil, err
 	}
 	text := &font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{40, 40, 70, 255}), Face: small}
-	kind := map[mrz.Format]string{TD3: "PASSPORT / PASSEPORT", TD2: "IDENTITY CARD", TD1: "IDENTITY CARD"}[f]
+	kind := map[mrz.Format]string{TD3: "PASSPORT / PASSEPORT", TD2: "IDENTITY CARD", TD1: "IDENTITY CARD", MRVA: "VISA", MRVB: "VISA"}[f]
 	text.Dot = fixed.P(50, 70)
 	text.DrawString(kind + "   " + strings.TrimRight(lines[0][2:5], "<"))
 	y := 150

@@ -11,7 +11,7 @@ import (
 func TestIdentitiesAreValid(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 300; i++ {
-		f := []mrz.Format{TD1, TD2, TD3}[i%3]
+		f := []mrz.Format{TD1, TD2, TD3, MRVA, MRVB}[i%5]
 		lines := Identity(rng, f)
 		m, err := mrz.ParseLines(lines, mrz.Options{})
 		if err != nil || m.Format != f {
