@@ -57,22 +57,17 @@ func (k MRZKey) Seed() ([]byte, error) {
 }
 
 // CheckDigit computes the ICAO 9303-3 §4.9 check digit of an MRZ field
-// (weights 7, 3, 1; A-Z count 10-35; '<' and anything else count 0).
+// (weights 7, 3, 1; A-Z count 10-35; '<' and anything else count 0), as a
+// number: mrz.CheckDigit with bytes outside the MRZ alphabet read as '<'.
 func CheckDigit(field string) byte {
-	weights := [3]int{7, 3, 1}
-	sum := 0
-	for i := 0; i < len(field); i++ {
-		c := field[i]
-		v := 0
-		switch {
-		case c >= '0' && c <= '9':
-			v = int(c - '0')
-		case c >= 'A' && c <= 'Z':
-			v = int(c-'A') + 10
+	b := []byte(field)
+	for i, c := range b {
+		if !mrzChars(string(c)) {
+			b[i] = '<'
 		}
-		sum += v * weights[i%3]
 	}
-	return byte(sum % 10)
+	d, _ := mrz.CheckDigit(string(b))
+	return d - '0'
 }
 
 func mrzChars(s string) bool {

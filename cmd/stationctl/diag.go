@@ -110,16 +110,7 @@ func (c *cli) diagMRZImages(paths []string, asJSON bool) error {
 			rep.Found, rep.Lines, rep.MRZ = true, res.Lines, res.MRZ
 			rep.Valid = res.MRZ != nil && res.MRZ.Valid
 			rep.Milliseconds = float64(res.Elapsed.Microseconds()) / 1000
-			n, sum := 0, 0.0
-			for _, l := range res.Confidence {
-				for _, v := range l {
-					sum += v
-					n++
-				}
-			}
-			if n > 0 {
-				rep.Confidence = sum / float64(n)
-			}
+			rep.Confidence = res.MeanConfidence()
 			if res.Err != nil {
 				rep.Error = res.Err.Error()
 			}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -72,11 +71,7 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 	if err := os.MkdirAll(cfg.Data.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data.dir %s: %w", cfg.Data.Dir, err)
 	}
-	kekFile := cfg.Data.KEKFile
-	if kekFile == "" {
-		kekFile = filepath.Join(cfg.Data.Dir, "station.kek")
-	}
-	kek, err := store.LoadKEK(kekFile, lookupEnv(environ, "STATION_KEK"))
+	kek, err := store.LoadKEK(cfg.KEKPath(), lookupEnv(environ, "STATION_KEK"))
 	if err != nil {
 		return nil, fmt.Errorf("key-encryption key (data.kek_file or STATION_KEK): %w", err)
 	}
@@ -202,14 +197,12 @@ func (w workerHealth) Set(component string, ok bool, msg string) {
 // closes it on shutdown) a no-op.
 func ignoreClosed(close func() error) func() error {
 	return func() error {
-		if err := close(); err != nil && !isClosed(err) {
+		if err := close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			return err
 		}
 		return nil
 	}
 }
-
-func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
 
 func lookupEnv(environ []string, key string) string {
 	for i := len(environ) - 1; i >= 0; i-- {

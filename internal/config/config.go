@@ -193,8 +193,17 @@ func (c *Config) fill() {
 		}
 	}
 	if c.Data.KEKFile == "" && c.Data.Dir != "" {
-		c.Data.KEKFile = filepath.Join(c.Data.Dir, "station.kek")
+		c.Data.KEKFile = c.KEKPath()
 	}
+}
+
+// KEKPath is the key-encryption key file: data.kek_file, or station.kek in
+// the data dir.
+func (c Config) KEKPath() string {
+	if c.Data.KEKFile != "" {
+		return c.Data.KEKFile
+	}
+	return filepath.Join(c.Data.Dir, "station.kek")
 }
 
 // DBPath is the station database file.

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"mime"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -295,14 +294,4 @@ func putString(m map[string]json.RawMessage, k, v string) error {
 	}
 	m[k] = b
 	return nil
-}
-
-// sortedKeys returns the keys of m in order, for deterministic messages.
-func sortedKeys[V any](m map[string]V) []string {
-	k := make([]string, 0, len(m))
-	for n := range m {
-		k = append(k, n)
-	}
-	sort.Strings(k)
-	return k
 }

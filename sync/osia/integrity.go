@@ -1,12 +1,14 @@
 package osia
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/capturestation/station/internal/jcs"
@@ -28,21 +30,28 @@ var ErrIntegrity = errors.New("osia: integrity check failed")
 // JSON object made of the members of doc named by scope ("$.name" paths
 // separated by spaces).
 func scopedHash(doc map[string]json.RawMessage, scope string) (string, error) {
-	sub := map[string]json.RawMessage{}
+	// The object is assembled from the members' raw JSON as it stands;
+	// canonicalisation then validates and normalises it in one pass.
+	var sub bytes.Buffer
+	sub.WriteByte('{')
 	for _, path := range strings.Fields(scope) {
 		name, ok := strings.CutPrefix(path, "$.")
-		if !ok || name == "" || strings.ContainsAny(name, ".[]*@?$'\"") {
+		if !ok || name == "" || strings.ContainsAny(name, ".[]*@?$'\"\\") {
 			return "", fmt.Errorf("%w: scope path %q is not a top-level member ($.name)", ErrIntegrity, path)
 		}
-		if v, ok := doc[name]; ok {
-			sub[name] = v
+		v, ok := doc[name]
+		if !ok {
+			continue
 		}
+		if sub.Len() > 1 {
+			sub.WriteByte(',')
+		}
+		sub.WriteString(strconv.Quote(name))
+		sub.WriteByte(':')
+		sub.Write(v)
 	}
-	raw, err := json.Marshal(sub)
-	if err != nil {
-		return "", fmt.Errorf("osia: integrity: %w", err)
-	}
-	canon, err := jcs.Canonicalize(raw)
+	sub.WriteByte('}')
+	canon, err := jcs.Canonicalize(sub.Bytes())
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrIntegrity, err)
 	}
@@ -83,11 +92,17 @@ func sign(doc *identityDoc, key *ecdsa.PrivateKey) ([]byte, string, error) {
 		return nil, "", err
 	}
 	doc.Integrity = []Integrity{{ID: integrityID, Type: "JWS", Scope: scope, Alg: "SHA256", Hash: hash, Signature: jws}}
-	body, err := json.Marshal(doc)
+	block, err := json.Marshal(doc.Integrity)
 	if err != nil {
 		return nil, "", fmt.Errorf("osia: encode identity: %w", err)
 	}
-	return body, hash, nil
+	// integrity is the last member of identityDoc: append it to the body
+	// already encoded rather than encode the images a second time.
+	body := make([]byte, 0, len(raw)+len(block)+16)
+	body = append(body, raw[:len(raw)-1]...)
+	body = append(body, `,"integrity":`...)
+	body = append(body, block...)
+	return append(body, '}'), hash, nil
 }
 
 // storedHash recomputes the station integrity hash over an Identity as a

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -140,7 +142,7 @@ func parseBiographic(m map[string]json.RawMessage) (enrollment.Biographic, error
 	if len(m) > maxMembers {
 		return b, importErr("biographicData has more than %d members", maxMembers)
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v, err := stringMember(k, m[k])
 		if err != nil {
 			return b, importErr("biographicData.%v", err)
@@ -180,7 +182,7 @@ func parseContextual(m map[string]json.RawMessage) (contextual, error) {
 		return out, importErr("contextualData has more than %d members", maxMembers)
 	}
 	c := &enrollment.Contextual{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		raw := m[k]
 		switch k {
 		case ctxStationID, ctxOperatorID:

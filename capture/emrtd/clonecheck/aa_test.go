@@ -21,10 +21,12 @@ var mrzKey = emrtd.MRZKey{DocumentNumber: "L898902C", DateOfBirth: "690806", Dat
 // ecdsa-plain-SHA256 (BSI TR-03111), as DG14 announces it.
 var plainSHA256 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 3}
 
-func session(t *testing.T, key crypto.Signer, h crypto.Hash) *emrtd.Session {
+// bacSession opens a virtual chip configured by cfg (its MRZ key and
+// EF.COM are filled in) with BAC.
+func bacSession(t *testing.T, cfg vchip.Config) (*vchip.Card, *emrtd.Session) {
 	t.Helper()
-	card, err := vchip.New(vchip.Config{MRZ: mrzKey, ActiveAuthenticationKey: key, ActiveAuthenticationHash: h,
-		Files: map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x00}}})
+	cfg.MRZ, cfg.Files = mrzKey, map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x02, 0x5F, 0x01}}
+	card, err := vchip.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +37,12 @@ func session(t *testing.T, key crypto.Signer, h crypto.Hash) *emrtd.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return card, s
+}
+
+func session(t *testing.T, key crypto.Signer, h crypto.Hash) *emrtd.Session {
+	t.Helper()
+	_, s := bacSession(t, vchip.Config{ActiveAuthenticationKey: key, ActiveAuthenticationHash: h})
 	return s
 }
 

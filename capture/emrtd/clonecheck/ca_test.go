@@ -3,25 +3,27 @@ package clonecheck
 import (
 	"context"
 	"crypto/rand"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"math/big"
 	"testing"
 
 	"github.com/capturestation/station/capture/emrtd"
 	"github.com/capturestation/station/capture/emrtd/vchip"
 )
 
-// ecSPKI encodes a named-curve EC public key as a SubjectPublicKeyInfo.
+// ecSPKI and dhSPKI are the virtual chip's key encodings, for DG14.
 func ecSPKI(t *testing.T, curveOID asn1.ObjectIdentifier, point []byte) []byte {
 	t.Helper()
-	params, _ := asn1.Marshal(curveOID)
-	b, err := asn1.Marshal(struct {
-		Alg pkix.AlgorithmIdentifier
-		Key asn1.BitString
-	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, Parameters: asn1.RawValue{FullBytes: params}},
-		asn1.BitString{Bytes: point, BitLength: 8 * len(point)}})
+	b, err := vchip.ECPublicKeyInfo(curveOID, point)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func dhSPKI(t *testing.T, g *emrtd.DHGroup, pub []byte) []byte {
+	t.Helper()
+	b, err := vchip.DHPublicKeyInfo(g, pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,19 +64,7 @@ func TestChipAuthentication(t *testing.T) {
 						private = cloneKey // a copied chip without the static private key
 					}
 					ctx := context.Background()
-					card, err := vchip.New(vchip.Config{MRZ: mrzKey,
-						ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Group: curve, Private: private},
-						Files:              map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x02, 0x5F, 0x01}}})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := emrtd.SelectApplication(ctx, card); err != nil {
-						t.Fatal(err)
-					}
-					s, err := emrtd.BAC(ctx, card, mrzKey, rand.Reader)
-					if err != nil {
-						t.Fatal(err)
-					}
+					card, s := bacSession(t, vchip.Config{ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Group: curve, Private: private}})
 					ns, err := ChipAuthenticate(ctx, card, s, ChipAuthentication{Protocol: proto, KeyID: -1,
 						PublicKey: ecSPKI(t, cv.oid, chipPub)}, rand.Reader)
 					if err != nil {
@@ -114,22 +104,6 @@ func TestChipAuthenticationRejects(t *testing.T) {
 	}
 }
 
-// dhSPKI encodes an X9.42 DH public key as a SubjectPublicKeyInfo.
-func dhSPKI(t *testing.T, g *emrtd.DHGroup, pub []byte) []byte {
-	t.Helper()
-	params, _ := asn1.Marshal(struct{ P, G, Q *big.Int }{g.P, g.G, g.Q})
-	y, _ := asn1.Marshal(new(big.Int).SetBytes(pub))
-	b, err := asn1.Marshal(struct {
-		Alg pkix.AlgorithmIdentifier
-		Key asn1.BitString
-	}{pkix.AlgorithmIdentifier{Algorithm: oidDHPublicNumber, Parameters: asn1.RawValue{FullBytes: params}},
-		asn1.BitString{Bytes: y, BitLength: 8 * len(y)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestChipAuthenticationDH(t *testing.T) {
 	grp, err := emrtd.GroupByID(emrtd.ParamDH2048224)
 	if err != nil {
@@ -146,19 +120,7 @@ func TestChipAuthenticationDH(t *testing.T) {
 				private, _ = g.RandomScalar(rand.Reader)
 			}
 			ctx := context.Background()
-			card, err := vchip.New(vchip.Config{MRZ: mrzKey,
-				ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Group: g, Private: private},
-				Files:              map[uint16][]byte{emrtd.FIDCOM: {0x60, 0x02, 0x5F, 0x01}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := emrtd.SelectApplication(ctx, card); err != nil {
-				t.Fatal(err)
-			}
-			s, err := emrtd.BAC(ctx, card, mrzKey, rand.Reader)
-			if err != nil {
-				t.Fatal(err)
-			}
+			card, s := bacSession(t, vchip.Config{ChipAuthentication: &vchip.ChipAuthentication{Protocol: proto, Group: g, Private: private}})
 			ns, err := ChipAuthenticate(ctx, card, s, ChipAuthentication{Protocol: proto, KeyID: -1, PublicKey: dhSPKI(t, g, chipPub)}, rand.Reader)
 			if err != nil {
 				t.Fatalf("%v clone=%v: %v", proto, clone, err)

@@ -171,9 +171,9 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 	pkOID := oidPKECDH
 	if g, ok := caGroup.(*emrtd.DHGroup); ok {
 		pkOID = oidPKDH
-		caSPKI, err = dhSPKI(g, caPub)
+		caSPKI, err = DHPublicKeyInfo(g, caPub)
 	} else {
-		caSPKI, err = ecSPKI(oidBrainpoolP256, caPub)
+		caSPKI, err = ECPublicKeyInfo(oidBrainpoolP256, caPub)
 	}
 	if err != nil {
 		return nil, err
@@ -235,8 +235,9 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 	return &Document{Config: cfg, PKI: spec.PKI, MRZ: m, Groups: groups}, nil
 }
 
-// ecSPKI encodes a named-curve EC public key as a SubjectPublicKeyInfo.
-func ecSPKI(curve asn1.ObjectIdentifier, point []byte) ([]byte, error) {
+// ECPublicKeyInfo encodes a named-curve EC public key (an uncompressed
+// point) as a SubjectPublicKeyInfo, as DG14 and DG15 hold them.
+func ECPublicKeyInfo(curve asn1.ObjectIdentifier, point []byte) ([]byte, error) {
 	params, err := asn1.Marshal(curve)
 	if err != nil {
 		return nil, err
@@ -248,8 +249,9 @@ func ecSPKI(curve asn1.ObjectIdentifier, point []byte) ([]byte, error) {
 		asn1.BitString{Bytes: point, BitLength: 8 * len(point)}})
 }
 
-// dhSPKI encodes an X9.42 DH public key as a SubjectPublicKeyInfo.
-func dhSPKI(g *emrtd.DHGroup, pub []byte) ([]byte, error) {
+// DHPublicKeyInfo encodes an X9.42 DH public key (a big-endian value) as a
+// SubjectPublicKeyInfo, as DG14 holds it.
+func DHPublicKeyInfo(g *emrtd.DHGroup, pub []byte) ([]byte, error) {
 	params, err := asn1.Marshal(struct{ P, G, Q *big.Int }{g.P, g.G, g.Q})
 	if err != nil {
 		return nil, err

@@ -155,10 +155,10 @@ func (r *Reader) readBands(gray gocv.Mat, bands []band, now time.Time, best **Re
 			if *best == nil || better(res, *best) {
 				*best = res
 			}
-			if res.MRZ != nil && res.MRZ.Valid && meanConfidence(res) >= 0.85 {
+			if res.MRZ != nil && res.MRZ.Valid && res.MeanConfidence() >= 0.85 {
 				return res
 			}
-			if meanConfidence(res) >= 0.65 {
+			if res.MeanConfidence() >= 0.65 {
 				break // the right way up already: turning it will not help
 			}
 		}
@@ -204,10 +204,11 @@ func better(a, b *Result) bool {
 	if rank(a) != rank(b) {
 		return rank(a) > rank(b)
 	}
-	return meanConfidence(a) > meanConfidence(b)
+	return a.MeanConfidence() > b.MeanConfidence()
 }
 
-func meanConfidence(r *Result) float64 {
+// MeanConfidence is the mean of the characters' confidences.
+func (r *Result) MeanConfidence() float64 {
 	sum, n := 0.0, 0
 	for _, l := range r.Confidence {
 		for _, c := range l {
