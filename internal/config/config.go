@@ -21,13 +21,28 @@ import (
 // an environment variable named STATION_<SECTION>_<KEY> (upper case, e.g.
 // STATION_REGISTRY_URL for registry.url); lists are comma-separated.
 type Config struct {
-	Station  Station  `yaml:"station"`
-	Data     Data     `yaml:"data"`
-	HTTP     HTTP     `yaml:"http"`
-	Registry Registry `yaml:"registry"`
-	Sync     Sync     `yaml:"sync"`
-	Simulate Simulate `yaml:"simulate"`
-	Log      Log      `yaml:"log"`
+	Station     Station     `yaml:"station"`
+	Data        Data        `yaml:"data"`
+	HTTP        HTTP        `yaml:"http"`
+	Registry    Registry    `yaml:"registry"`
+	Sync        Sync        `yaml:"sync"`
+	Fingerprint Fingerprint `yaml:"fingerprint"`
+	Simulate    Simulate    `yaml:"simulate"`
+	Log         Log         `yaml:"log"`
+}
+
+// Fingerprint says where the station looks for fingerprint scanners.
+type Fingerprint struct {
+	// SerialPorts are glob patterns of the ttys probed for serial optical
+	// modules (ZFM-20, R305, R307, R503, AS608); empty: the driver's usual
+	// USB-serial and on-board UART names.
+	SerialPorts []string `yaml:"serial_ports"`
+	// SerialBaud is the modules' line speed (9600 × 1 to 12).
+	SerialBaud int `yaml:"serial_baud"`
+	// USB looks for U.are.U 4000-class press readers.
+	USB bool `yaml:"usb"`
+	// Poll is how often scanners are looked for (hotplug).
+	Poll time.Duration `yaml:"poll"`
 }
 
 // Station identifies this station.
@@ -103,6 +118,10 @@ type Simulate struct {
 	// Registry starts an in-process OSIA registry simulator at RegistryListen.
 	Registry       bool   `yaml:"registry"`
 	RegistryListen string `yaml:"registry_listen"`
+	// Fingerprint attaches simulated fingerprint scanners: a serial module
+	// on a pseudo-terminal and a USB press reader, each serving generated
+	// prints through the real driver.
+	Fingerprint bool `yaml:"fingerprint"`
 }
 
 // Log configures logging.
@@ -129,8 +148,9 @@ func Default() Config {
 			Concurrency: 4, BaseBackoff: time.Second, MaxBackoff: 5 * time.Minute,
 			Lease: 2 * time.Minute, StuckAfter: 24 * time.Hour, Retention: 30 * 24 * time.Hour,
 		},
-		Simulate: Simulate{RegistryListen: "127.0.0.1:8090"},
-		Log:      Log{Level: "info", Format: "text"},
+		Fingerprint: Fingerprint{SerialBaud: 57600, USB: true, Poll: 2 * time.Second},
+		Simulate:    Simulate{RegistryListen: "127.0.0.1:8090"},
+		Log:         Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -273,6 +293,17 @@ func (c Config) Validate() error {
 	}
 	if c.Sync.Retention < 0 {
 		bad("sync.retention", "must be 0 (purge at delivery) or more")
+	}
+	if c.Fingerprint.SerialBaud < 9600 || c.Fingerprint.SerialBaud > 115200 || c.Fingerprint.SerialBaud%9600 != 0 {
+		bad("fingerprint.serial_baud", "must be a multiple of 9600 from 9600 to 115200, got %d", c.Fingerprint.SerialBaud)
+	}
+	if c.Fingerprint.Poll < 100*time.Millisecond {
+		bad("fingerprint.poll", "must be at least 100ms, got %s", c.Fingerprint.Poll)
+	}
+	for _, g := range c.Fingerprint.SerialPorts {
+		if _, err := filepath.Match(g, ""); err != nil {
+			bad("fingerprint.serial_ports", "bad pattern %q: %v", g, err)
+		}
 	}
 	if c.Simulate.Registry {
 		if _, _, err := net.SplitHostPort(c.Simulate.RegistryListen); err != nil {

@@ -25,6 +25,7 @@ func TestParseAppliesFileThenEnvironment(t *testing.T) {
 		"STATION_SYNC_MAX_BACKOFF=10m",
 		"STATION_REGISTRY_GALLERIES=A, B",
 		"STATION_SIMULATE_REGISTRY=true",
+		"STATION_FINGERPRINT_SERIAL_PORTS=/dev/ttyS*,/dev/ttyAMA0",
 		"OTHER_VAR=ignored",
 	})
 	if err != nil {
@@ -38,6 +39,9 @@ func TestParseAppliesFileThenEnvironment(t *testing.T) {
 	}
 	if cfg.Sync.MaxBackoff != 10*time.Minute || !cfg.Simulate.Registry {
 		t.Errorf("typed environment values not applied: %v %v", cfg.Sync.MaxBackoff, cfg.Simulate.Registry)
+	}
+	if strings.Join(cfg.Fingerprint.SerialPorts, "|") != "/dev/ttyS*|/dev/ttyAMA0" || cfg.Fingerprint.SerialBaud != 57600 {
+		t.Errorf("fingerprint = %+v", cfg.Fingerprint)
 	}
 	if strings.Join(cfg.Registry.Galleries, "|") != "A|B" {
 		t.Errorf("galleries = %q", cfg.Registry.Galleries)
@@ -70,6 +74,9 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"bad log level", valid, []string{"STATION_LOG_LEVEL=loud"}, "log.level"},
 		{"type mismatch", "sync:\n  concurrency: [1]\n", nil, "line 2"},
 		{"no registry url", "station:\n  id: x\n", nil, "STATION_REGISTRY_URL"},
+		{"odd baud", valid, []string{"STATION_FINGERPRINT_SERIAL_BAUD=50000"}, "fingerprint.serial_baud"},
+		{"fast poll", valid, []string{"STATION_FINGERPRINT_POLL=1ms"}, "fingerprint.poll"},
+		{"bad port glob", valid, []string{"STATION_FINGERPRINT_SERIAL_PORTS=/dev/tty[USB"}, "fingerprint.serial_ports"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
