@@ -52,6 +52,13 @@ commands:
                                                read and verify an ePassport/eID chip through PC/SC
                                                (no daemon needed; NAME: exact, or a unique substring;
                                                default: the first reader holding a card)
+  diag finger --device NAME [--out FILE] [--timeout D] [--json]
+                                               capture one print and judge it (NAME: zfm:/dev/ttyUSB0[@BAUD],
+                                               uru4000[:BUS.ADDR], sim:zfm or sim:uru4000; FILE: .wsq, .pgm, .png)
+  quality finger FILE... [--features] [--ppi N] [--json]
+                                               NFIQ 2 style quality of .pgm, .png or .wsq prints
+  wsq encode IN OUT.wsq [--bitrate 0.75] [--ppi 500] [--json]
+  wsq decode IN.wsq OUT [--json]               convert prints to and from WSQ (OUT: .pgm or .png)
 
 The socket is <data dir>/stationd.sock; the data dir comes from --config, or
 STATION_DATA_DIR, or the default /var/lib/capture-station.
@@ -160,7 +167,17 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		if len(rest) > 0 && rest[0] == "chip" {
 			return c.diagChip(ctx, rest[1:])
 		}
-		return usageError{"diag needs mrz or chip"}
+		if len(rest) > 0 && rest[0] == "finger" {
+			return c.diagFinger(ctx, rest[1:])
+		}
+		return usageError{"diag needs mrz, chip or finger"}
+	case "quality":
+		if len(rest) > 0 && rest[0] == "finger" {
+			return c.qualityFinger(rest[1:])
+		}
+		return usageError{"quality needs finger"}
+	case "wsq":
+		return c.wsqCmd(rest)
 	case "operators":
 		if len(rest) == 0 {
 			return usageError{"operators needs add or list"}
@@ -236,6 +253,9 @@ func (c *cli) status(ctx context.Context, args []string) error {
 	}
 	if !s.AcceptingEnrollments {
 		fmt.Fprintf(tw, "enrollments\tREFUSED: %s\n", s.Refusal)
+	}
+	for _, d := range s.Devices {
+		fmt.Fprintf(tw, "%s\t%s %s on %s (%s)\n", d.Kind, d.Vendor, d.Model, d.Path, d.Driver)
 	}
 	for _, h := range s.Health {
 		if h.Level.String() != "ok" {

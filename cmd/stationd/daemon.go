@@ -50,6 +50,7 @@ type daemon struct {
 	target   string
 	worker   *worker.Worker
 	disk     *diskGuard
+	scanners *scanners
 	lastSync atomic.Int64 // unix nanoseconds of the last confirmed delivery
 }
 
@@ -121,6 +122,12 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 		return nil, err
 	}
 
+	finders, err := d.fingerprintFinders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.scanners = newScanners(cfg.Fingerprint.Poll, d.health, log, finders...)
+
 	accounts := operators.New(accountStore{d.db}, operators.Policy{MaxFailures: 5, LockFor: 5 * time.Minute})
 	srv := ui.New(ui.Options{
 		Backend:  &backend{d: d},
@@ -142,6 +149,7 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 
 	d.group.Add("sync", d.worker, true)
 	d.group.Add("purge", service.Func(func(ctx context.Context) error { return d.outbox.ServePurge(ctx, 10*time.Minute) }), true)
+	d.group.Add("fingerprint", d.scanners, true)
 	d.group.Add("disk", service.Func(func(ctx context.Context) error { return d.disk.serve(ctx, 15*time.Second) }), true)
 	d.group.Add("control", newHTTPService("control", sock, srv.Handler(true), log), false)
 	d.group.Add("http", newHTTPService("http", ln, srv.Handler(false), log), false)

@@ -28,6 +28,8 @@ func testConfig(t *testing.T, dir string) config.Config {
 	cfg.Registry.ClientID, cfg.Registry.ClientSecret = "station", "unit-secret"
 	cfg.Simulate.Registry, cfg.Simulate.RegistryListen = true, reg
 	cfg.Sync.BaseBackoff, cfg.Sync.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
+	// Look at no real serial port or USB bus.
+	cfg.Fingerprint.SerialPorts, cfg.Fingerprint.USB = []string{filepath.Join(dir, "tty*")}, false
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -39,32 +39,40 @@ func Find(ctx context.Context, finders ...Finder) ([]Info, error) {
 
 // Watch polls the finders every interval and calls fn for every scanner
 // that appears or disappears, starting with those present at the first
-// poll. A finder error keeps the previous view of the devices, so a passing
-// failure does not report them detached. Watch returns when ctx ends.
+// poll. A finder that fails keeps its previous view, so a passing failure
+// does not report its devices detached, and does not hide what the other
+// finders see. Watch returns when ctx ends.
 func Watch(ctx context.Context, interval time.Duration, fn func(DeviceEvent), finders ...Finder) error {
 	if interval <= 0 {
 		return fmt.Errorf("fingerprint watch: interval must be positive, got %v", interval)
 	}
 	known := map[string]Info{}
+	views := make([][]Info, len(finders))
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		infos, err := Find(ctx, finders...)
-		if err == nil {
-			now := make(map[string]Info, len(infos))
-			for _, in := range infos {
-				now[in.ID()] = in
-				if _, ok := known[in.ID()]; !ok {
-					fn(DeviceEvent{Attached: true, Info: in})
-				}
+		for i, f := range finders {
+			if infos, err := f.Find(ctx); err == nil {
+				views[i] = infos
 			}
-			for _, in := range sortedInfos(known) {
-				if _, ok := now[in.ID()]; !ok {
-					fn(DeviceEvent{Attached: false, Info: in})
-				}
-			}
-			known = now
 		}
+		now := map[string]Info{}
+		for _, v := range views {
+			for _, in := range v {
+				now[in.ID()] = in
+			}
+		}
+		for _, in := range sortedInfos(now) {
+			if _, ok := known[in.ID()]; !ok {
+				fn(DeviceEvent{Attached: true, Info: in})
+			}
+		}
+		for _, in := range sortedInfos(known) {
+			if _, ok := now[in.ID()]; !ok {
+				fn(DeviceEvent{Attached: false, Info: in})
+			}
+		}
+		known = now
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -71,6 +71,18 @@ func TestWatchReportsArrivalsAndDepartures(t *testing.T) {
 	}
 }
 
+func TestWatchKeepsOtherFindersWhenOneFails(t *testing.T) {
+	usb := &scriptFinder{steps: []findStep{{err: errors.New("no libusb")}}}
+	serial := &scriptFinder{steps: []findStep{{infos: []Info{dev("/dev/ttyUSB0")}}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var got []DeviceEvent
+	_ = Watch(ctx, time.Millisecond, func(ev DeviceEvent) { got = append(got, ev); cancel() }, usb, serial)
+	if len(got) != 1 || !got[0].Attached || got[0].Info.Path != "/dev/ttyUSB0" {
+		t.Fatalf("events %+v, want the serial module attached", got)
+	}
+}
+
 func TestWatchRejectsBadInterval(t *testing.T) {
 	if err := Watch(context.Background(), 0, func(DeviceEvent) {}); err == nil {
 		t.Fatal("Watch accepted a zero interval")

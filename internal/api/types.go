@@ -20,6 +20,20 @@ type Status struct {
 	// (low disk); Refusal says why.
 	AcceptingEnrollments bool   `json:"acceptingEnrollments"`
 	Refusal              string `json:"refusal,omitempty"`
+	// Devices are the capture devices attached now.
+	Devices []Device `json:"devices"`
+}
+
+// Device is an attached capture device.
+type Device struct {
+	// Kind is the modality: "fingerprint".
+	Kind   string `json:"kind"`
+	ID     string `json:"id"`
+	Driver string `json:"driver"`
+	Vendor string `json:"vendor"`
+	Model  string `json:"model"`
+	Path   string `json:"path"`
+	Serial string `json:"serial,omitempty"`
 }
 
 // Registry describes the sync target.
