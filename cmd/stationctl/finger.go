@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/capturestation/station/capture/finger"
+	"github.com/capturestation/station/capture/finger/fir"
 	"github.com/capturestation/station/internal/pgm"
 	"github.com/capturestation/station/internal/wsq"
 )
@@ -49,6 +50,8 @@ func readPrint(path string, ppi int) (*image.Gray, int, error) {
 			return nil, 0, fmt.Errorf("%s: %w", path, err)
 		}
 		return toGray(img), ppi, nil
+	case ".fir":
+		return readRecord(path, data)
 	case ".wsq":
 		cfg, err := wsq.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
@@ -63,7 +66,52 @@ func readPrint(path string, ppi int) (*image.Gray, int, error) {
 		}
 		return img, ppi, nil
 	}
-	return nil, 0, fmt.Errorf("%s: unknown file type (use .pgm, .png or .wsq)", path)
+	return nil, 0, fmt.Errorf("%s: unknown file type (use .pgm, .png, .wsq or .fir)", path)
+}
+
+// readRecord decodes the first image of an ISO/IEC 19794-4 record that
+// holds raw or WSQ data.
+func readRecord(path string, data []byte) (*image.Gray, int, error) {
+	rec, err := fir.Parse(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	im := rec.Images[0]
+	ppi := int(im.ImageResX)
+	if im.Units == fir.PixelsPerCm {
+		ppi = int(float64(im.ImageResX)*2.54 + 0.5)
+	}
+	switch {
+	case im.Compression == fir.WSQ:
+		img, err := wsq.Decode(bytes.NewReader(im.Data))
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: image 1: %w", path, err)
+		}
+		return img, ppi, nil
+	case im.Compression == fir.Raw && im.BitDepth == 8:
+		img := image.NewGray(image.Rect(0, 0, int(im.Width), int(im.Height)))
+		copy(img.Pix, im.Data)
+		return img, ppi, nil
+	}
+	return nil, 0, fmt.Errorf("%s: image 1 is %v at %d bits; only raw 8-bit and WSQ images are read", path, im.Compression, im.BitDepth)
+}
+
+// fingerRecord builds an ISO/IEC 19794-4:2011 record holding img as WSQ
+// with its quality score. The score is the station's own, so no NIST
+// vendor or algorithm identifier is claimed.
+func fingerRecord(img *image.Gray, ppi int, bitrate float64, score int) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := wsq.Encode(&buf, img, wsq.Options{Bitrate: bitrate, PPI: ppi}); err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	im := fir.PPI500(b.Dx(), b.Dy(), fir.WSQ)
+	im.ScanResX, im.ScanResY, im.ImageResX, im.ImageResY = uint16(ppi), uint16(ppi), uint16(ppi), uint16(ppi)
+	im.Data = buf.Bytes()
+	im.Captured = time.Now()
+	im.Quality = []fir.Quality{{Score: uint8(min(max(score, 0), 100))}}
+	rec := fir.Record{Version: fir.V2011, Images: []fir.Image{im}}
+	return rec.MarshalBinary()
 }
 
 func toGray(img image.Image) *image.Gray {
@@ -75,7 +123,8 @@ func toGray(img image.Image) *image.Gray {
 	return g
 }
 
-// writePrint saves a print as .pgm, .png or .wsq, by extension.
+// writePrint saves a print as .pgm, .png, .wsq or .fir (an ISO/IEC
+// 19794-4:2011 record holding WSQ), by extension.
 func writePrint(path string, img *image.Gray, ppi int, bitrate float64) error {
 	var buf bytes.Buffer
 	var err error
@@ -86,8 +135,15 @@ func writePrint(path string, img *image.Gray, ppi int, bitrate float64) error {
 		err = png.Encode(&buf, img)
 	case ".wsq":
 		err = wsq.Encode(&buf, img, wsq.Options{Bitrate: bitrate, PPI: ppi})
+	case ".fir":
+		var r *finger.Result
+		if r, err = finger.Assess(img, ppi); err == nil {
+			var rec []byte
+			rec, err = fingerRecord(img, ppi, bitrate, r.Score)
+			buf.Write(rec)
+		}
 	default:
-		return fmt.Errorf("%s: unknown file type (use .pgm, .png or .wsq)", path)
+		return fmt.Errorf("%s: unknown file type (use .pgm, .png, .wsq or .fir)", path)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -54,9 +54,10 @@ commands:
                                                default: the first reader holding a card)
   diag finger --device NAME [--out FILE] [--timeout D] [--json]
                                                capture one print and judge it (NAME: zfm:/dev/ttyUSB0[@BAUD],
-                                               uru4000[:BUS.ADDR], sim:zfm or sim:uru4000; FILE: .wsq, .pgm, .png)
+                                               uru4000[:BUS/ADDR], sim:zfm or sim:uru4000;
+                                               FILE: .wsq, .pgm, .png, or .fir for ISO/IEC 19794-4)
   quality finger FILE... [--features] [--ppi N] [--json]
-                                               NFIQ 2 style quality of .pgm, .png or .wsq prints
+                                               NFIQ 2 style quality of .pgm, .png, .wsq or .fir prints
   wsq encode IN OUT.wsq [--bitrate 0.75] [--ppi 500] [--json]
   wsq decode IN.wsq OUT [--json]               convert prints to and from WSQ (OUT: .pgm or .png)
 
