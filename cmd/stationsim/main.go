@@ -36,6 +36,9 @@ func kinds() map[string]map[string]command {
 		"registry": {
 			"osia": {summary: "OSIA Population Registry v1.5 (pr.yaml) with OAuth2 and fault injection", run: runRegistryOSIA},
 		},
+		"finger": {
+			"zfm": {summary: "serial fingerprint module (ZFM-20, R305, R307, R503, AS608) on a pseudo-terminal, serving generated prints", run: runFingerZFM},
+		},
 		"chip": {
 			"emrtd": {summary: "virtual ePassport/eID chip (BAC, PACE, CA, AA, signed LDS) served to pcscd's vpcd reader", run: runChip},
 		},

@@ -135,6 +135,11 @@ type forcedCode struct {
 // runs until ctx ends or Close is called.
 func Start(ctx context.Context, opts Options) (*Sim, string, error) {
 	opts = opts.withDefaults()
+	switch opts.Model {
+	case zfm.ModelZFM20, zfm.ModelR305, zfm.ModelR307, zfm.ModelR503, zfm.ModelAS608, zfm.ModelGeneric:
+	default:
+		return nil, "", fmt.Errorf("zfmsim: unknown model %q (ZFM-20, R305, R307, R503 or AS608)", opts.Model)
+	}
 	if _, ok := zfm.PacketSizeCode(opts.PacketSize); !ok {
 		return nil, "", fmt.Errorf("zfmsim: packet size %d is not 32, 64, 128 or 256", opts.PacketSize)
 	}
