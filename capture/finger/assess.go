@@ -52,6 +52,16 @@ func checkInput(img *image.Gray, ppi int) (*gray, error) {
 	return fromImage(img), nil
 }
 
+// prepare checks the input and trims its near-white frame, returning the
+// print and its offset in img.
+func prepare(img *image.Gray, ppi int) (*gray, image.Point, error) {
+	full, err := checkInput(img, ppi)
+	if err != nil {
+		return nil, image.Point{}, err
+	}
+	return trimWhiteFrame(full)
+}
+
 // Assess computes the NFIQ 2 features, the actionable feedback, the
 // minutiae and the quality score of a 500 ppi 8-bit fingerprint image.
 //
@@ -62,11 +72,7 @@ func checkInput(img *image.Gray, ppi int) (*gray, error) {
 // yields an error wrapping ErrEmptyImage together with a Result whose
 // Score is 0 and whose Feedback says what is wrong.
 func Assess(img *image.Gray, ppi int) (*Result, error) {
-	full, err := checkInput(img, ppi)
-	if err != nil {
-		return nil, err
-	}
-	g, off, err := trimWhiteFrame(full)
+	g, off, err := prepare(img, ppi)
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +148,7 @@ func Assess(img *image.Gray, ppi int) (*Result, error) {
 // NFIQ 2's image-processing region of interest (see computeROI), computed
 // on the image without its near-white frame; the frame is background.
 func Segment(img *image.Gray) (*image.Gray, error) {
-	full, err := checkInput(img, referenceResolution)
-	if err != nil {
-		return nil, err
-	}
-	g, off, err := trimWhiteFrame(full)
+	g, off, err := prepare(img, referenceResolution)
 	if err != nil {
 		return nil, err
 	}

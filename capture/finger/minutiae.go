@@ -58,11 +58,7 @@ const (
 // background, on short spurs and in tight clusters. Coordinates are those
 // of img. The image size limits of Assess apply.
 func ExtractMinutiae(img *image.Gray) ([]Minutia, error) {
-	full, err := checkInput(img, referenceResolution)
-	if err != nil {
-		return nil, err
-	}
-	g, off, err := trimWhiteFrame(full)
+	g, off, err := prepare(img, referenceResolution)
 	if err != nil {
 		return nil, err
 	}
