@@ -27,9 +27,9 @@ func TestRunUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"no arguments", nil, "missing simulator kind"},
-		{"unknown kind", []string{"camera"}, "available kinds: chip, registry"},
+		{"unknown kind", []string{"camera"}, "available kinds: chip, finger, registry"},
 		{"kind without name", []string{"registry"}, "available: osia"},
-		{"unknown registry", []string{"registry", "dis"}, `unknown registry simulator "dis"; available: osia`},
+		{"unknown registry", []string{"registry", "soap"}, `unknown registry simulator "soap"`},
 		{"unknown flag", []string{"registry", "osia", "--colour"}, "flag provided but not defined"},
 		{"extra argument", []string{"registry", "osia", "now"}, "unexpected arguments"},
 		{"fail rate out of range", []string{"registry", "osia", "--fail-rate", "1.5"}, "failRate"},
