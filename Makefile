@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := bin
 PKGS      := ./...
 # Debian packages the build and the tests need.
-DEB_PKGS  := ca-certificates git gcc libc6-dev pkg-config libusb-1.0-0-dev libpcsclite-dev pcscd vsmartcard-vpcd util-linux mount libopencv-dev fonts-ocr-b tesseract-ocr
+DEB_PKGS  := ca-certificates git gcc libc6-dev pkg-config libusb-1.0-0-dev libpcsclite-dev pcscd vsmartcard-vpcd util-linux mount libopencv-dev opencv-data fonts-ocr-b tesseract-ocr
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Packages whose tests are affordable under the race detector in CI.
 RACE_PKGS := ./internal/... ./sync/... ./capture/enrollment/...

@@ -12,7 +12,7 @@ import (
 var astronautPNG []byte
 
 // Astronaut decodes the embedded 512×512 colour portrait: one frontal
-// face, eyes about 55 pixels apart, on a busy background.
+// face on a busy background.
 func Astronaut() (image.Image, error) {
 	img, err := png.Decode(bytes.NewReader(astronautPNG))
 	if err != nil {
