@@ -239,14 +239,24 @@ func (c *cli) status(ctx context.Context, args []string) error {
 		ready = "NOT READY"
 	}
 	fmt.Fprintf(tw, "state\t%s\n", ready)
-	reach := "reachable"
-	if !s.Registry.Reachable {
-		reach = "unreachable"
-		if s.Registry.LastError != "" {
-			reach += ": " + s.Registry.LastError
-		}
+	targets := s.Targets
+	if len(targets) == 0 {
+		targets = []api.Registry{s.Registry}
 	}
-	fmt.Fprintf(tw, "registry\t%s %s, %s\n", s.Registry.Kind, s.Registry.URL, reach)
+	for _, r := range targets {
+		reach := "reachable"
+		if !r.Reachable {
+			reach = "unreachable"
+			if r.LastError != "" {
+				reach += ": " + r.LastError
+			}
+		}
+		name := ""
+		if r.Name != "" && r.Name != r.Kind {
+			name = r.Name + ": "
+		}
+		fmt.Fprintf(tw, "registry\t%s%s %s, %s\n", name, r.Kind, r.URL, reach)
+	}
 	q := s.Queue
 	fmt.Fprintf(tw, "queue\t%d pending, %d sending, %d failed, %d delivered\n", q.Pending, q.InFlight, q.Failed, q.Delivered)
 	if !q.OldestUndelivered.IsZero() {

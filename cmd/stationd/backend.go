@@ -42,12 +42,17 @@ func (b *backend) Status(ctx context.Context) (api.Status, error) {
 		},
 		Registry: api.Registry{Kind: d.cfg.Registry.Kind, URL: d.cfg.Registry.URL},
 	}
-	if c, ok := d.health.Get("registry/" + d.target); ok {
-		st.Registry.Reachable = c.Level == health.OK
-		if !st.Registry.Reachable {
-			st.Registry.LastError = c.Message
+	for _, r := range d.cfg.AllTargets() {
+		t := api.Registry{Name: r.Name, Kind: r.Kind, URL: r.URL}
+		if c, ok := d.health.Get("registry/" + r.Name); ok {
+			t.Reachable = c.Level == health.OK
+			if !t.Reachable {
+				t.LastError = c.Message
+			}
 		}
+		st.Targets = append(st.Targets, t)
 	}
+	st.Registry.Name, st.Registry.Reachable, st.Registry.LastError = st.Targets[0].Name, st.Targets[0].Reachable, st.Targets[0].LastError
 	if ns := d.lastSync.Load(); ns != 0 {
 		st.Registry.LastSync = time.Unix(0, ns).UTC()
 	}
@@ -93,13 +98,13 @@ func (b *backend) ImportOSIAIdentity(ctx context.Context, body []byte, personID,
 	if err != nil {
 		return api.EnrollResult{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
-	created, err := d.outbox.Enqueue(ctx, e, []string{d.target})
+	created, err := d.outbox.Enqueue(ctx, e, d.targets)
 	if err != nil {
 		return api.EnrollResult{}, fmt.Errorf("queue the enrollment: %w", err)
 	}
 	if created {
 		d.log.Info("enrollment queued", "transaction", e.TransactionID, "operator", actor, "source", "osia-import")
-		d.worker.Kick()
+		d.kick()
 	}
 	return api.EnrollResult{TransactionID: e.TransactionID, PersonID: e.PersonID, IdentityID: e.IdentityID, Created: created}, nil
 }
@@ -140,7 +145,7 @@ func (b *backend) Retry(ctx context.Context, id, actor string) (api.QueueItem, e
 		return api.QueueItem{}, outboxError(err)
 	}
 	b.d.log.Info("failed item put back in the queue", "item", id, "operator", actor)
-	b.d.worker.Kick()
+	b.d.kick()
 	return b.QueueItem(ctx, id)
 }
 

@@ -167,7 +167,7 @@ func BenchmarkDrain300KB(b *testing.B) {
 	cfg.Station.ID = "bench"
 	cfg.Registry.URL, cfg.Registry.TokenURL = srv.URL, srv.URL+"/oauth/token"
 	cfg.Registry.ClientID, cfg.Registry.ClientSecret = "station", "bench-secret"
-	conn, err := newConnector(cfg, key)
+	conn, err := newConnector(cfg, cfg.Registry, key)
 	if err != nil {
 		b.Fatal(err)
 	}

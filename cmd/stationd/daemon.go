@@ -47,8 +47,8 @@ type daemon struct {
 	db       *store.DB
 	outbox   *outbox.Outbox
 	key      *ecdsa.PrivateKey
-	target   string
-	worker   *worker.Worker
+	targets  []string         // delivery targets, the primary registry first
+	workers  []*worker.Worker // one per target
 	disk     *diskGuard
 	scanners *scanners
 	lastSync atomic.Int64 // unix nanoseconds of the last confirmed delivery
@@ -57,7 +57,7 @@ type daemon struct {
 // openDaemon opens the store and wires every subsystem. Nothing runs until
 // serve; on error everything opened so far is closed.
 func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *slog.Logger) (_ *daemon, err error) {
-	d := &daemon{cfg: cfg, log: log, started: time.Now(), metrics: prometheus.NewRegistry(), target: cfg.Registry.Kind}
+	d := &daemon{cfg: cfg, log: log, started: time.Now(), metrics: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			d.close()
@@ -102,24 +102,28 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 			return nil, err
 		}
 	}
-	conn, err := newConnector(cfg, d.key)
-	if err != nil {
-		return nil, err
-	}
-	d.worker, err = worker.New(d.outbox, d.target, conn, worker.Config{
-		Concurrency: cfg.Sync.Concurrency,
-		LeaseFor:    cfg.Sync.Lease,
-		BaseBackoff: cfg.Sync.BaseBackoff,
-		MaxBackoff:  cfg.Sync.MaxBackoff,
-		StuckAfter:  cfg.Sync.StuckAfter,
-	},
-		worker.WithHealth(workerHealth{d.health}),
-		worker.WithMetrics(d.metrics),
-		worker.WithLogger(log),
-		worker.WithEvents(d.onSyncEvent),
-	)
-	if err != nil {
-		return nil, err
+	for _, r := range cfg.AllTargets() {
+		conn, err := newConnector(cfg, r, d.key)
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", r.Name, err)
+		}
+		w, err := worker.New(d.outbox, r.Name, conn, worker.Config{
+			Concurrency: cfg.Sync.Concurrency,
+			LeaseFor:    cfg.Sync.Lease,
+			BaseBackoff: cfg.Sync.BaseBackoff,
+			MaxBackoff:  cfg.Sync.MaxBackoff,
+			StuckAfter:  cfg.Sync.StuckAfter,
+		},
+			worker.WithHealth(workerHealth{d.health}),
+			worker.WithMetrics(d.metrics),
+			worker.WithLogger(log),
+			worker.WithEvents(d.onSyncEvent),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", r.Name, err)
+		}
+		d.targets = append(d.targets, r.Name)
+		d.workers = append(d.workers, w)
 	}
 
 	finders, err := d.fingerprintFinders(ctx)
@@ -147,13 +151,22 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 	}
 	d.closers = append(d.closers, ignoreClosed(ln.Close))
 
-	d.group.Add("sync", d.worker, true)
+	for i, w := range d.workers {
+		d.group.Add("sync/"+d.targets[i], w, true)
+	}
 	d.group.Add("purge", service.Func(func(ctx context.Context) error { return d.outbox.ServePurge(ctx, 10*time.Minute) }), true)
 	d.group.Add("fingerprint", d.scanners, true)
 	d.group.Add("disk", service.Func(func(ctx context.Context) error { return d.disk.serve(ctx, 15*time.Second) }), true)
 	d.group.Add("control", newHTTPService("control", sock, srv.Handler(true), log), false)
 	d.group.Add("http", newHTTPService("http", ln, srv.Handler(false), log), false)
 	return d, nil
+}
+
+// kick wakes every target's worker: there is new work.
+func (d *daemon) kick() {
+	for _, w := range d.workers {
+		w.Kick()
+	}
 }
 
 // onSyncEvent records deliveries for the status page.

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/capturestation/station/internal/api"
 	"github.com/capturestation/station/internal/config"
+	"github.com/capturestation/station/internal/registrysim/osiapr"
 	"github.com/capturestation/station/internal/testdata/identities"
 )
 
@@ -136,5 +139,45 @@ func TestDaemonRefusesOpenKEKFile(t *testing.T) {
 	_, err := openDaemon(t.Context(), cfg, nil, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "key-encryption key") {
 		t.Fatalf("open with a world-readable KEK file: %v", err)
+	}
+}
+
+// An enrollment fans out to every target, each with its own queue item.
+func TestDaemonFansOutToEveryTarget(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	second, err := osiapr.New(t.Context(), osiapr.Config{DisableAuth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	srv := httptest.NewServer(second.Handler())
+	defer srv.Close()
+	cfg.Targets = []config.Registry{{Name: "archive", Kind: "osia", URL: srv.URL, Timeout: 5 * time.Second, IdentityType: "CIVIL"}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	client := startDaemon(t, cfg)
+	doc, err := identities.Identity(5, 0, identities.Options{ImageBytes: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.EnrollOSIAIdentity(t.Context(), doc, ""); err != nil {
+		t.Fatal(err)
+	}
+	st := waitStatus(t, client, "delivered to both targets", func(st api.Status) bool { return st.Queue.Delivered == 2 })
+	if len(st.Targets) != 2 || st.Targets[0].Name != "osia" || st.Targets[1].Name != "archive" || !st.Targets[1].Reachable {
+		t.Fatalf("targets %+v", st.Targets)
+	}
+	items, err := client.Queue(t.Context(), "delivered", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for _, it := range items.Items {
+		targets = append(targets, it.Target)
+	}
+	slices.Sort(targets)
+	if strings.Join(targets, ",") != "archive,osia" {
+		t.Fatalf("delivered items for %v", targets)
 	}
 }

@@ -11,9 +11,8 @@ import (
 	"github.com/capturestation/station/sync/worker"
 )
 
-// newConnector builds the connector for registry.kind.
-func newConnector(cfg config.Config, key *ecdsa.PrivateKey) (worker.Connector, error) {
-	r := cfg.Registry
+// newConnector builds the connector for one target.
+func newConnector(cfg config.Config, r config.Registry, key *ecdsa.PrivateKey) (worker.Connector, error) {
 	switch r.Kind {
 	case "osia":
 		secret, err := r.Secret()

@@ -15,7 +15,10 @@ type Status struct {
 	Ready     bool           `json:"ready"`
 	Health    []health.Check `json:"health"`
 	Queue     QueueStats     `json:"queue"`
-	Registry  Registry       `json:"registry"`
+	// Registry is the primary target; Targets lists every target, the
+	// primary first, when enrollments fan out to several.
+	Registry Registry   `json:"registry"`
+	Targets  []Registry `json:"targets"`
 	// AcceptingEnrollments is false when the station refuses new enrollments
 	// (low disk); Refusal says why.
 	AcceptingEnrollments bool   `json:"acceptingEnrollments"`
@@ -38,6 +41,7 @@ type Device struct {
 
 // Registry describes the sync target.
 type Registry struct {
+	Name      string    `json:"name"`
 	Kind      string    `json:"kind"`
 	URL       string    `json:"url"`
 	Reachable bool      `json:"reachable"`

@@ -21,10 +21,14 @@ import (
 // an environment variable named STATION_<SECTION>_<KEY> (upper case, e.g.
 // STATION_REGISTRY_URL for registry.url); lists are comma-separated.
 type Config struct {
-	Station     Station     `yaml:"station"`
-	Data        Data        `yaml:"data"`
-	HTTP        HTTP        `yaml:"http"`
-	Registry    Registry    `yaml:"registry"`
+	Station  Station  `yaml:"station"`
+	Data     Data     `yaml:"data"`
+	HTTP     HTTP     `yaml:"http"`
+	Registry Registry `yaml:"registry"`
+	// Targets are further registries every enrollment is delivered to as
+	// well (fan-out), each with its own queue state. They are set in the
+	// file only (no environment overrides).
+	Targets     []Registry  `yaml:"targets"`
 	Sync        Sync        `yaml:"sync"`
 	Fingerprint Fingerprint `yaml:"fingerprint"`
 	Simulate    Simulate    `yaml:"simulate"`
@@ -76,6 +80,9 @@ type HTTP struct {
 
 // Registry configures the central registry the station syncs to.
 type Registry struct {
+	// Name identifies the target in the queue, health and receipts;
+	// default: the kind.
+	Name string `yaml:"name"`
 	// Kind selects the connector; "osia" (OSIA Population Registry v1.5) is the default.
 	Kind string `yaml:"kind"`
 	// URL is the registry's base URL.
@@ -215,6 +222,31 @@ func (c *Config) fill() {
 	if c.Data.KEKFile == "" && c.Data.Dir != "" {
 		c.Data.KEKFile = c.KEKPath()
 	}
+	d := Default().Registry
+	for i := range c.Targets {
+		t := &c.Targets[i]
+		if t.Kind == "" {
+			t.Kind = d.Kind
+		}
+		if t.Timeout == 0 {
+			t.Timeout = d.Timeout
+		}
+		if t.IdentityType == "" {
+			t.IdentityType = d.IdentityType
+		}
+	}
+}
+
+// AllTargets returns the primary registry followed by the fan-out targets,
+// each named (a target without a name is named after its kind).
+func (c Config) AllTargets() []Registry {
+	all := append([]Registry{c.Registry}, c.Targets...)
+	for i := range all {
+		if all[i].Name == "" {
+			all[i].Name = all[i].Kind
+		}
+	}
+	return all
 }
 
 // KEKPath is the key-encryption key file: data.kek_file, or station.kek in
@@ -253,31 +285,17 @@ func (c Config) Validate() error {
 	if c.HTTP.SessionIdle <= 0 || c.HTTP.SessionMax < c.HTTP.SessionIdle {
 		bad("http.session_idle", "must be positive and not above http.session_max")
 	}
-	if !contains(kinds, c.Registry.Kind) {
-		bad("registry.kind", "unknown kind %q; known kinds: %s", c.Registry.Kind, strings.Join(kinds, ", "))
-	}
-	if err := checkURL(c.Registry.URL); err != nil {
-		bad("registry.url", "%v (set it in the file or STATION_REGISTRY_URL)", err)
-	}
-	if c.Registry.TokenURL != "" {
-		if err := checkURL(c.Registry.TokenURL); err != nil {
-			bad("registry.token_url", "%v", err)
+	names := map[string]bool{}
+	for i, r := range c.AllTargets() {
+		prefix := "registry"
+		if i > 0 {
+			prefix = fmt.Sprintf("targets[%d]", i-1)
 		}
-		if c.Registry.ClientID == "" {
-			bad("registry.client_id", "is required when registry.token_url is set")
+		errs = append(errs, validateRegistry(prefix, r, i == 0)...)
+		if names[r.Name] {
+			bad(prefix+".name", "%q is used by another target; give each target its own name", r.Name)
 		}
-		if c.Registry.ClientSecret == "" && c.Registry.ClientSecretFile == "" {
-			bad("registry.client_secret", "is required when registry.token_url is set (or use registry.client_secret_file)")
-		}
-	}
-	if (c.Registry.CertFile == "") != (c.Registry.KeyFile == "") {
-		bad("registry.cert_file", "registry.cert_file and registry.key_file go together for mutual TLS")
-	}
-	if c.Registry.Timeout <= 0 {
-		bad("registry.timeout", "must be positive, such as 30s")
-	}
-	if c.Registry.IdentityType == "" {
-		bad("registry.identity_type", "must not be empty")
+		names[r.Name] = true
 	}
 	if c.Sync.Concurrency < 1 || c.Sync.Concurrency > 64 {
 		bad("sync.concurrency", "must be from 1 to 64, got %d", c.Sync.Concurrency)
@@ -321,6 +339,49 @@ func (c Config) Validate() error {
 		bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
 	return errors.Join(errs...)
+}
+
+// validateRegistry checks one target; envHint says whether environment
+// variables can set its keys (the primary registry's can).
+func validateRegistry(prefix string, r Registry, envHint bool) []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	hint := "(set it in the file)"
+	if envHint {
+		hint = "(set it in the file or STATION_REGISTRY_URL)"
+	}
+	if r.Name == "" || !validToken(r.Name) {
+		bad(prefix+".name", "must be 1–64 letters, digits, '-', '_' or '.', got %q", r.Name)
+	}
+	if !contains(kinds, r.Kind) {
+		bad(prefix+".kind", "unknown kind %q; known kinds: %s", r.Kind, strings.Join(kinds, ", "))
+	}
+	if err := checkURL(r.URL); err != nil {
+		bad(prefix+".url", "%v %s", err, hint)
+	}
+	if r.TokenURL != "" {
+		if err := checkURL(r.TokenURL); err != nil {
+			bad(prefix+".token_url", "%v", err)
+		}
+		if r.ClientID == "" {
+			bad(prefix+".client_id", "is required when %s.token_url is set", prefix)
+		}
+		if r.ClientSecret == "" && r.ClientSecretFile == "" {
+			bad(prefix+".client_secret", "is required when %s.token_url is set (or use %s.client_secret_file)", prefix, prefix)
+		}
+	}
+	if (r.CertFile == "") != (r.KeyFile == "") {
+		bad(prefix+".cert_file", "%s.cert_file and %s.key_file go together for mutual TLS", prefix, prefix)
+	}
+	if r.Timeout <= 0 {
+		bad(prefix+".timeout", "must be positive, such as 30s")
+	}
+	if r.IdentityType == "" {
+		bad(prefix+".identity_type", "must not be empty")
+	}
+	return errs
 }
 
 func checkURL(s string) error {
@@ -385,6 +446,9 @@ func applyEnv(cfg *Config, environ []string) error {
 		section := yamlName(rt.Field(i))
 		sv := root.Field(i)
 		st := sv.Type()
+		if st.Kind() != reflect.Struct {
+			continue // lists of sections are set in the file only
+		}
 		for j := 0; j < st.NumField(); j++ {
 			key := yamlName(st.Field(j))
 			name := EnvName(section, key)

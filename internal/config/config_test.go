@@ -165,3 +165,35 @@ func TestRegistrySecret(t *testing.T) {
 		})
 	}
 }
+
+func TestTargets(t *testing.T) {
+	cfg, err := Parse([]byte(valid+`
+targets:
+  - name: second
+    url: http://127.0.0.1:9000
+  - kind: osia
+    url: http://127.0.0.1:9001
+    name: third
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := cfg.AllTargets()
+	if len(all) != 3 || all[0].Name != "osia" || all[1].Name != "second" || all[1].Kind != "osia" ||
+		all[1].Timeout != Default().Registry.Timeout || all[2].Name != "third" {
+		t.Fatalf("targets %+v", all)
+	}
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"duplicate name", "targets:\n  - url: http://127.0.0.1:9000\n", "targets[0].name: \"osia\" is used"},
+		{"no url", "targets:\n  - name: b\n", "targets[0].url"},
+		{"bad kind", "targets:\n  - name: b\n    kind: soap\n    url: http://x:1\n", "targets[0].kind"},
+		{"token without client", "targets:\n  - name: b\n    url: http://x:1\n    token_url: http://x:1/t\n", "targets[0].client_id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(valid+tc.yaml), nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
