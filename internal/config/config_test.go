@@ -197,3 +197,14 @@ targets:
 		})
 	}
 }
+
+// The shipped configurations are valid.
+func TestShippedConfigs(t *testing.T) {
+	for _, name := range []string{"station.yaml", "sim.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Load(filepath.Join("..", "..", "configs", name), nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
