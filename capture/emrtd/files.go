@@ -13,6 +13,9 @@ const (
 	FIDCardAccess uint16 = 0x011C
 	FIDCOM        uint16 = 0x011E
 	FIDSOD        uint16 = 0x011D
+	// FIDCardSecurity is EF.CardSecurity in the master file (the same
+	// number as EF.SOD, which lives in the LDS1 application).
+	FIDCardSecurity uint16 = 0x011D
 )
 
 // aidLDS1 is the eMRTD LDS1 application identifier.

@@ -150,6 +150,12 @@ func printChip(c *cli, name string, r *reader.Result) {
 			fmt.Fprintf(tw, "\t%s\n", pr)
 		}
 	}
+	if cs := r.CardSecurity; cs != nil {
+		fmt.Fprintf(tw, "EF.CardSecurity\tsignature %s, CSCA chain %s\n", cs.Signature, cs.Chain)
+		for _, pr := range cs.Problems {
+			fmt.Fprintf(tw, "\t%s\n", pr)
+		}
+	}
 	fmt.Fprintf(tw, "chip authentication\t%s %s\n", r.Chip.Verdict, r.Chip.Detail)
 	fmt.Fprintf(tw, "active authentication\t%s %s\n", r.Active.Verdict, r.Active.Detail)
 	for _, p := range r.Problems {

@@ -135,7 +135,21 @@ func ParseDG14(b []byte) (*DG14, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, rest, err := tlv.Decode(top.Value)
+	return parseSecurityInfos(l, top.Value)
+}
+
+// ParseSecurityInfos parses a bare DER SET OF SecurityInfo, as EF.CardSecurity
+// signs it (ICAO 9303-11 §9.2.3), decoding the same entries as ParseDG14.
+func ParseSecurityInfos(b []byte) (*DG14, error) {
+	l := loc{file: "SecurityInfos"}
+	if len(b) > MaxFileSize {
+		return nil, l.bad(nil, "%d bytes, more than the %d accepted", len(b), MaxFileSize)
+	}
+	return parseSecurityInfos(l, b)
+}
+
+func parseSecurityInfos(l loc, b []byte) (*DG14, error) {
+	set, rest, err := tlv.Decode(b)
 	if err != nil {
 		return nil, l.at("31").bad(err, "cannot decode the SecurityInfos")
 	}
@@ -286,6 +300,12 @@ func derInt(n int64) []byte {
 // field if one is set (a ChipAuthenticationPublicKeyInfo from
 // PublicKey.Raw), else from RequiredData and OptionalData.
 func BuildDG14(infos ...SecurityInfo) []byte {
+	return tlv.EncodeConstructed(tlv.Tag(TagDG14), BuildSecurityInfos(infos...))
+}
+
+// BuildSecurityInfos returns the bare SET OF SecurityInfo that BuildDG14
+// wraps, as EF.CardSecurity signs it.
+func BuildSecurityInfos(infos ...SecurityInfo) []byte {
 	entries := make([][]byte, 0, len(infos))
 	for _, s := range infos {
 		oid, _ := asn1.Marshal(s.Protocol)
@@ -307,5 +327,5 @@ func BuildDG14(infos ...SecurityInfo) []byte {
 		}
 		entries = append(entries, tlv.EncodeConstructed(0x30, oid, req, opt))
 	}
-	return tlv.EncodeConstructed(tlv.Tag(TagDG14), tlv.EncodeConstructed(0x31, entries...))
+	return tlv.EncodeConstructed(0x31, entries...)
 }

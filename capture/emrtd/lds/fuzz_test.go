@@ -117,3 +117,15 @@ func FuzzParseDG15(f *testing.F) {
 		fuzzCheck(t, d, err, false)
 	})
 }
+
+func FuzzParseSecurityInfos(f *testing.F) {
+	p256, _ := p256SPKI(f)
+	f.Add(BuildSecurityInfos(
+		SecurityInfo{Protocol: append(OIDChipAuthentication(), 2, 2), ChipAuthentication: &ChipAuthenticationInfo{Version: 1}},
+		SecurityInfo{Protocol: append(OIDChipAuthenticationPublicKey(), 2), ChipAuthenticationPublicKey: &ChipAuthenticationPublicKeyInfo{
+			PublicKey: PublicKeyInfo{Raw: p256}}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := ParseSecurityInfos(b)
+		fuzzCheck(t, d, err, false)
+	})
+}

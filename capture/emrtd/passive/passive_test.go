@@ -13,6 +13,7 @@ import (
 
 	"github.com/capturestation/station/capture/emrtd/passive"
 	"github.com/capturestation/station/capture/emrtd/passive/passivetest"
+	"github.com/capturestation/station/internal/tlv"
 )
 
 func readCert(t testing.TB, name string) *passive.Certificate {
@@ -271,4 +272,53 @@ func FuzzParseMasterList(f *testing.F) {
 			t.Fatal("a master list verified without any anchor")
 		}
 	})
+}
+
+func FuzzVerifyCardSecurity(f *testing.F) {
+	pki, _ := passivetest.NewPKI(passivetest.ECDSAP256, "UT", signedAt)
+	infos := []byte{0x31, 0x08, 0x30, 0x06, 0x06, 0x01, 0x28, 0x02, 0x01, 0x01}
+	cs, _ := pki.CardSecurity(crypto.SHA256, infos)
+	f.Add(cs)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := passive.VerifyCardSecurity(b, storeOf(pki), signedAt)
+		if err != nil {
+			if !errors.Is(err, passive.ErrMalformed) && !errors.Is(err, passive.ErrUnsupported) {
+				t.Fatalf("error %v is not a passive error", err)
+			}
+			return
+		}
+		if r.Passed() && !bytes.Equal(r.SecurityInfos, infos) {
+			t.Fatalf("a changed file passed with SecurityInfos %x", r.SecurityInfos)
+		}
+	})
+}
+
+func TestVerifyCardSecurity(t *testing.T) {
+	pki, err := passivetest.NewPKI(passivetest.RSAPSS2048, "UT", signedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos := []byte{0x31, 0x08, 0x30, 0x06, 0x06, 0x01, 0x28, 0x02, 0x01, 0x01}
+	cs, err := pki.CardSecurity(crypto.SHA256, infos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := passive.VerifyCardSecurity(cs, storeOf(pki), signedAt)
+	if err != nil || !r.Passed() || !bytes.Equal(r.SecurityInfos, infos) {
+		t.Fatalf("result %+v, %v", r, err)
+	}
+	if r, err := passive.VerifyCardSecurity(cs, nil, signedAt); err != nil || r.Signature != passive.Passed || r.Chain != passive.Skipped || r.Passed() {
+		t.Fatalf("without a trust store: %+v, %v", r, err)
+	}
+	sod, err := pki.SOD(crypto.SHA256, document())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, _, err := tlv.Decode(sod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := passive.VerifyCardSecurity(inner.Value, storeOf(pki), signedAt); !errors.Is(err, passive.ErrMalformed) || !strings.Contains(err.Error(), "id-SecurityObject") {
+		t.Fatalf("an EF.SOD taken for EF.CardSecurity: %v", err)
+	}
 }

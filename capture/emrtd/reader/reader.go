@@ -90,6 +90,11 @@ type Result struct {
 	SOD    []byte         `json:"-"`
 	// Passive, Chip and Active are the authenticity checks.
 	Passive *passive.Result `json:"passive,omitempty"`
+	// CardSecurity is the check of EF.CardSecurity, read after PACE with
+	// Chip Authentication Mapping: its signed key is what CAM is checked
+	// against. CardSecurityRaw is the file.
+	CardSecurity    *passive.CardSecurityResult `json:"cardSecurity,omitempty"`
+	CardSecurityRaw []byte                      `json:"-"`
 	Chip    Check           `json:"chipAuthentication"`
 	Active  Check           `json:"activeAuthentication"`
 	// Problems lists data groups that could not be parsed.
@@ -117,10 +122,12 @@ func decodePortrait(f lds.FaceImage) (*Portrait, error) {
 	return &Portrait{Format: string(f.Format), Width: img.Cols(), Height: img.Rows()}, nil
 }
 
-// Genuine reports whether Passive Authentication passed and no clone
-// check failed.
+// Genuine reports whether Passive Authentication passed, EF.CardSecurity
+// (when read) is signed by a trusted document signer, and no clone check
+// failed.
 func (r *Result) Genuine() bool {
-	return r.Passive != nil && r.Passive.Passed() && r.Chip.Verdict != Failed && r.Active.Verdict != Failed
+	return r.Passive != nil && r.Passive.Passed() && (r.CardSecurity == nil || r.CardSecurity.Passed()) &&
+		r.Chip.Verdict != Failed && r.Active.Verdict != Failed
 }
 
 // counter counts the APDUs sent over a transport.
@@ -203,12 +210,18 @@ func Read(ctx context.Context, t emrtd.Transport, access Access, opt Options) (*
 		r.Problems = append(r.Problems, fmt.Sprintf("EF.SOD: %v", err))
 	}
 
-	var dg14 *lds.DG14
+	var dg14, cardSecurity *lds.DG14
 	if b, ok := r.Groups[14]; ok {
 		dg14, _ = lds.ParseDG14(b)
 	}
+	if r.CardSecurityRaw != nil {
+		progress("EF.CardSecurity")
+		if cardSecurity, err = checkCardSecurity(r, opt); err != nil {
+			r.Problems = append(r.Problems, err.Error())
+		}
+	}
 	progress("chip authentication")
-	r.Chip, s = chipAuthentication(ctx, ct, s, dg14, opt.Rand)
+	r.Chip, s = chipAuthentication(ctx, ct, s, dg14, cardSecurity, opt.Rand)
 	progress("active authentication")
 	r.Active = activeAuthentication(ctx, s, r.Groups[15], dg14, opt.Rand)
 	return r, nil
@@ -227,6 +240,15 @@ func open(ctx context.Context, t emrtd.Transport, access Access, rnd io.Reader, 
 			if err == nil {
 				s, err := emrtd.PACE(ctx, t, pw, info, emrtd.PACEOptions{Rand: rnd})
 				if err == nil {
+					if info.Mapping == emrtd.MappingChipAuthentication {
+						// The chip's static key for CAM is signed in
+						// EF.CardSecurity, in the master file.
+						if b, err := emrtd.ReadFile(ctx, s, emrtd.FIDCardSecurity); err == nil {
+							r.CardSecurityRaw = b
+						} else {
+							r.Problems = append(r.Problems, fmt.Sprintf("EF.CardSecurity: %v", err))
+						}
+					}
 					if err := emrtd.SelectApplication(ctx, s); err != nil {
 						return nil, fmt.Errorf("%w: select the eMRTD application after PACE: %w", ErrAccess, err)
 					}
@@ -307,9 +329,42 @@ func parse(dg int, b []byte, r *Result) {
 	}
 }
 
-// chipAuthentication runs CA when DG14 offers it (or checks PACE-CAM) and
-// returns the session to continue with.
-func chipAuthentication(ctx context.Context, card emrtd.Transport, s *emrtd.Session, dg14 *lds.DG14, rnd io.Reader) (Check, *emrtd.Session) {
+// checkCardSecurity verifies EF.CardSecurity and returns its SecurityInfos
+// when the signature passed; the result goes in r.CardSecurity.
+func checkCardSecurity(r *Result, opt Options) (*lds.DG14, error) {
+	cs, err := passive.VerifyCardSecurity(r.CardSecurityRaw, opt.Trust, opt.Now())
+	if err != nil {
+		return nil, err
+	}
+	r.CardSecurity = cs
+	if cs.Signature != passive.Passed {
+		return nil, nil
+	}
+	infos, err := lds.ParseSecurityInfos(cs.SecurityInfos)
+	if err != nil {
+		return nil, fmt.Errorf("EF.CardSecurity: %w", err)
+	}
+	return infos, nil
+}
+
+// chipAuthentication runs CA when DG14 offers it, or checks PACE-CAM
+// against the key signed in EF.CardSecurity (DG14's key when the chip has
+// no such file), and returns the session to continue with.
+func chipAuthentication(ctx context.Context, card emrtd.Transport, s *emrtd.Session, dg14, cardSecurity *lds.DG14, rnd io.Reader) (Check, *emrtd.Session) {
+	if cam := s.CAM(); cam != nil {
+		src, from := cardSecurity, "EF.CardSecurity"
+		if src == nil || len(src.ChipAuthenticationPublicKeys()) == 0 {
+			src, from = dg14, "DG14"
+		}
+		if src == nil || len(src.ChipAuthenticationPublicKeys()) == 0 {
+			return Check{Verdict: Failed, Detail: "PACE Chip Authentication Mapping: neither EF.CardSecurity nor DG14 holds the chip's static key"}, s
+		}
+		key := src.ChipAuthenticationPublicKeys()[0].ChipAuthenticationPublicKey
+		if err := cam.Verify(key.PublicKey.PublicKey); err != nil {
+			return Check{Verdict: Failed, Detail: err.Error()}, s
+		}
+		return Check{Verdict: Passed, Detail: "PACE Chip Authentication Mapping (static key from " + from + ")"}, s
+	}
 	if dg14 == nil {
 		return Check{Verdict: NotSupported, Detail: "no DG14"}, s
 	}
@@ -318,12 +373,6 @@ func chipAuthentication(ctx context.Context, card emrtd.Transport, s *emrtd.Sess
 		return Check{Verdict: NotSupported, Detail: "DG14 holds no Chip Authentication key"}, s
 	}
 	key := keys[0].ChipAuthenticationPublicKey
-	if cam := s.CAM(); cam != nil {
-		if err := cam.Verify(key.PublicKey.PublicKey); err != nil {
-			return Check{Verdict: Failed, Detail: err.Error()}, s
-		}
-		return Check{Verdict: Passed, Detail: "PACE Chip Authentication Mapping"}, s
-	}
 	infos := dg14.ChipAuthentication()
 	if len(infos) == 0 {
 		return Check{Verdict: NotSupported, Detail: "DG14 holds no ChipAuthenticationInfo"}, s

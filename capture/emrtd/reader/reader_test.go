@@ -84,8 +84,15 @@ func TestReadEveryProfile(t *testing.T) {
 			if !r.Passive.Passed() || r.Chip.Verdict != reader.Passed || r.Active.Verdict != reader.Passed || !r.Genuine() {
 				t.Fatalf("passive %+v chip %+v active %+v problems %v", r.Passive, r.Chip, r.Active, r.Problems)
 			}
-			if p == vchip.ProfilePACECAM && r.Chip.Detail != "PACE Chip Authentication Mapping" {
-				t.Errorf("chip check %q, want the PACE-CAM check", r.Chip.Detail)
+			if p == vchip.ProfilePACECAM {
+				if r.Chip.Detail != "PACE Chip Authentication Mapping (static key from EF.CardSecurity)" {
+					t.Errorf("chip check %q, want the PACE-CAM check against EF.CardSecurity", r.Chip.Detail)
+				}
+				if r.CardSecurity == nil || !r.CardSecurity.Passed() || r.CardSecurity.CSCA == "" {
+					t.Errorf("EF.CardSecurity check %+v", r.CardSecurity)
+				}
+			} else if r.CardSecurity != nil {
+				t.Errorf("EF.CardSecurity checked without CAM: %+v", r.CardSecurity)
 			}
 			if r.APDUs < 10 || len(steps) < 8 {
 				t.Errorf("%d APDUs, steps %v", r.APDUs, steps)
@@ -300,5 +307,59 @@ func TestReadJPEG2000Portrait(t *testing.T) {
 	r, err = reader.Read(context.Background(), chip(t, d.Config), reader.Access{MRZ: &d.Config.MRZ}, reader.Options{Trust: trust(t, d)})
 	if err != nil || r.Portrait != nil || !strings.Contains(strings.Join(r.Problems, " "), "does not decode") {
 		t.Fatalf("portrait %+v problems %v (%v)", r.Portrait, r.Problems, err)
+	}
+}
+
+// PACE-CAM is checked against the key EF.CardSecurity signs; a file that is
+// missing, forged or signed outside the trust store is reported, and the
+// document is then not genuine.
+func TestCardSecurity(t *testing.T) {
+	other := document(t, vchip.ProfilePACECAM) // another document signer and chip key
+	for _, tc := range []struct {
+		name       string
+		edit       func(d *vchip.Document)
+		detail     string
+		signature  passive.Verdict
+		chain      passive.Verdict
+		genuine    bool
+		noFile     bool
+		chipFailed bool
+	}{
+		{name: "signed", edit: func(*vchip.Document) {}, detail: "EF.CardSecurity", signature: passive.Passed, chain: passive.Passed, genuine: true},
+		{name: "missing", edit: func(d *vchip.Document) { d.Config.CardSecurity = nil }, detail: "DG14", noFile: true, genuine: true},
+		{name: "another signer", edit: func(d *vchip.Document) { d.Config.CardSecurity = other.Config.CardSecurity },
+			signature: passive.Passed, chain: passive.Failed, chipFailed: true},
+		{name: "forged", edit: func(d *vchip.Document) {
+			b := bytes.Clone(d.Config.CardSecurity)
+			b[len(b)-5] ^= 0x01 // inside the signature
+			d.Config.CardSecurity = b
+		}, detail: "DG14", signature: passive.Failed, chain: passive.Passed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := document(t, vchip.ProfilePACECAM)
+			tc.edit(d)
+			r, err := reader.Read(context.Background(), chip(t, d.Config), reader.Access{CAN: "123456"}, reader.Options{Trust: trust(t, d)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.chipFailed {
+				// The other chip's key does not match this chip's mapping.
+				if r.Chip.Verdict != reader.Failed {
+					t.Fatalf("chip check %+v, want failed", r.Chip)
+				}
+			} else if r.Chip.Verdict != reader.Passed || !strings.Contains(r.Chip.Detail, tc.detail) {
+				t.Fatalf("chip check %+v, want passed with the key from %s", r.Chip, tc.detail)
+			}
+			if tc.noFile {
+				if r.CardSecurity != nil || len(r.Problems) == 0 {
+					t.Fatalf("card security %+v, problems %v", r.CardSecurity, r.Problems)
+				}
+			} else if r.CardSecurity == nil || r.CardSecurity.Signature != tc.signature || r.CardSecurity.Chain != tc.chain {
+				t.Fatalf("card security %+v", r.CardSecurity)
+			}
+			if r.Genuine() != tc.genuine {
+				t.Fatalf("genuine %v, want %v (chip %+v, card security %+v)", r.Genuine(), tc.genuine, r.Chip, r.CardSecurity)
+			}
+		})
 	}
 }

@@ -39,6 +39,9 @@ type Config struct {
 	// ATRInfo is the content of EF.ATR/INFO in the master file (for
 	// example its extended length information); nil means no such file.
 	ATRInfo []byte
+	// CardSecurity is the content of EF.CardSecurity in the master file,
+	// readable after PACE; nil means no such file.
+	CardSecurity []byte
 	// ChipAuthentication enables Chip Authentication with a static key.
 	ChipAuthentication *ChipAuthentication
 	// Faults are misbehaviours to show (tests of the reader's error paths).
@@ -197,6 +200,13 @@ func (c *Card) selectFile(cmd emrtd.Command) emrtd.Response {
 		}
 		if fid == emrtd.FIDATRInfo && c.cfg.ATRInfo != nil && !c.appSelected {
 			c.current = c.cfg.ATRInfo
+			return status(emrtd.SWSuccess)
+		}
+		if fid == emrtd.FIDCardSecurity && c.cfg.CardSecurity != nil && !c.appSelected {
+			if c.sm == nil {
+				return status(emrtd.SWSecurityStatus)
+			}
+			c.current = c.cfg.CardSecurity
 			return status(emrtd.SWSuccess)
 		}
 		data, ok := c.cfg.Files[fid]

@@ -231,6 +231,18 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 		if info.Mapping == emrtd.MappingChipAuthentication {
 			cfg.ChipAuthenticationKey = caKey
 		}
+		// EF.CardSecurity: the PACE and Chip Authentication SecurityInfos,
+		// signed by the document signer.
+		version, _ := asn1.Marshal(info.Version)
+		param, _ := asn1.Marshal(info.ParameterID)
+		infos := lds.BuildSecurityInfos(
+			lds.SecurityInfo{Protocol: info.Protocol, RequiredData: version, OptionalData: param},
+			lds.SecurityInfo{Protocol: caProtocol, ChipAuthentication: &lds.ChipAuthenticationInfo{Version: 1}},
+			lds.SecurityInfo{Protocol: pkOID, ChipAuthenticationPublicKey: &lds.ChipAuthenticationPublicKeyInfo{PublicKey: lds.PublicKeyInfo{Raw: caSPKI}}},
+		)
+		if cfg.CardSecurity, err = spec.PKI.CardSecurity(crypto.SHA256, infos); err != nil {
+			return nil, err
+		}
 	}
 	return &Document{Config: cfg, PKI: spec.PKI, MRZ: m, Groups: groups}, nil
 }

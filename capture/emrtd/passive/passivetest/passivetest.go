@@ -143,12 +143,34 @@ func (p *PKI) SOD(h crypto.Hash, groups map[int][]byte) ([]byte, error) {
 		hashes = append(hashes, der(0x30, mustMarshal(n), mustMarshal(hh.Sum(nil))))
 	}
 	lso := der(0x30, mustMarshal(0), halg, der(0x30, hashes...))
+	ci, err := p.sign(h, asn1.ObjectIdentifier{2, 23, 136, 1, 1, 1}, lso)
+	if err != nil {
+		return nil, err
+	}
+	return tlv.Encode(0x77, ci), nil
+}
 
-	ldsOID := mustMarshal(asn1.ObjectIdentifier{2, 23, 136, 1, 1, 1})
+// CardSecurity returns the content of EF.CardSecurity (BSI TR-03110, ICAO
+// 9303-11 §9.2.3): the SecurityInfos set signed by the document signer,
+// as a CMS ContentInfo with content type id-SecurityObject.
+func (p *PKI) CardSecurity(h crypto.Hash, securityInfos []byte) ([]byte, error) {
+	return p.sign(h, asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 3, 2, 1}, securityInfos)
+}
+
+// sign wraps content in a CMS SignedData ContentInfo signed by the
+// document signer, with the content type and message digest as signed
+// attributes.
+func (p *PKI) sign(h crypto.Hash, contentType asn1.ObjectIdentifier, content []byte) ([]byte, error) {
+	hoid, err := hashOID(h)
+	if err != nil {
+		return nil, err
+	}
+	halg := mustMarshal(pkix.AlgorithmIdentifier{Algorithm: hoid})
+	ctOID := mustMarshal(contentType)
 	md := h.New()
-	md.Write(lso)
+	md.Write(content)
 	attrs := derSet(
-		der(0x30, mustMarshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}), der(0x31, ldsOID)),
+		der(0x30, mustMarshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}), der(0x31, ctOID)),
 		der(0x30, mustMarshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}), der(0x31, mustMarshal(md.Sum(nil)))),
 	)
 	sh := h.New()
@@ -179,12 +201,11 @@ func (p *PKI) SOD(h crypto.Hash, groups map[int][]byte) ([]byte, error) {
 	signedData := der(0x30,
 		mustMarshal(3),
 		derSet(halg),
-		der(0x30, ldsOID, der(0xA0, mustMarshal(lso))),
+		der(0x30, ctOID, der(0xA0, mustMarshal(content))),
 		der(0xA0, p.Signer.Raw),
 		derSet(signerInfo),
 	)
-	ci := der(0x30, mustMarshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}), der(0xA0, signedData))
-	return tlv.Encode(0x77, ci), nil
+	return der(0x30, mustMarshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}), der(0xA0, signedData)), nil
 }
 
 // String names the key type.
