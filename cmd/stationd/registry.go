@@ -8,38 +8,40 @@ import (
 	"github.com/capturestation/station/capture/enrollment"
 	"github.com/capturestation/station/internal/config"
 	"github.com/capturestation/station/sync/osia"
+	"github.com/capturestation/station/sync/spid"
 	"github.com/capturestation/station/sync/worker"
 )
 
 // newConnector builds the connector for one target.
 func newConnector(cfg config.Config, r config.Registry, key *ecdsa.PrivateKey) (worker.Connector, error) {
+	secret, err := r.Secret()
+	if err != nil {
+		return nil, err
+	}
+	// Each case returns through check so that a failed constructor never
+	// yields a non-nil interface around a nil connector.
 	switch r.Kind {
 	case "osia":
-		secret, err := r.Secret()
-		if err != nil {
-			return nil, err
-		}
-		c, err := osia.New(osia.Config{
-			BaseURL:      r.URL,
-			TokenURL:     r.TokenURL,
-			ClientID:     r.ClientID,
-			ClientSecret: secret,
-			Scopes:       r.Scopes,
-			CAFile:       r.CAFile,
-			CertFile:     r.CertFile,
-			KeyFile:      r.KeyFile,
-			Timeout:      r.Timeout,
-			Galleries:    r.Galleries,
-			IdentityType: r.IdentityType,
-			SigningKey:   key,
-			StationID:    cfg.Station.ID,
-		})
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
+		return check(osia.New(osia.Config{
+			BaseURL: r.URL, TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: secret, Scopes: r.Scopes,
+			CAFile: r.CAFile, CertFile: r.CertFile, KeyFile: r.KeyFile, Timeout: r.Timeout,
+			Galleries: r.Galleries, IdentityType: r.IdentityType, SigningKey: key, StationID: cfg.Station.ID,
+		}))
+	case "spid":
+		return check(spid.New(spid.Config{
+			BaseURL: r.URL, TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: secret, Scopes: r.Scopes,
+			CAFile: r.CAFile, CertFile: r.CertFile, KeyFile: r.KeyFile, Timeout: r.Timeout,
+			PollInterval: r.SPID.PollInterval, MaxPollInterval: r.SPID.MaxPollInterval, MaxPollWait: r.SPID.MaxPollWait,
+		}))
 	}
-	return nil, fmt.Errorf("registry.kind %q: unknown registry; use osia", r.Kind)
+	return nil, fmt.Errorf("registry.kind %q: unknown registry; use one of osia, spid", r.Kind)
+}
+
+func check[C worker.Connector](c C, err error) (worker.Connector, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // importIDs are the identifiers and context given to an imported enrollment.
@@ -62,4 +64,7 @@ func parseImport(body []byte, ids importIDs) (*enrollment.Enrollment, error) {
 	return e, nil
 }
 
-var _ worker.Connector = (*osia.Connector)(nil)
+var (
+	_ worker.Connector = (*osia.Connector)(nil)
+	_ worker.Connector = (*spid.Connector)(nil)
+)

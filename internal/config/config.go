@@ -106,6 +106,20 @@ type Registry struct {
 	Galleries []string `yaml:"galleries"`
 	// IdentityType is the OSIA identityType given to new identities.
 	IdentityType string `yaml:"identity_type"`
+	// SPID holds the settings of kind spid (set in the file only).
+	SPID SPID `yaml:"spid"`
+}
+
+// SPID tunes the polling of SPID Server enrollment transactions; zero
+// values take the connector's defaults.
+type SPID struct {
+	// PollInterval is the first pause between two result polls.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// MaxPollInterval caps the growing pause.
+	MaxPollInterval time.Duration `yaml:"max_poll_interval"`
+	// MaxPollWait bounds one delivery's wait; a transaction still pending
+	// is polled again at the next attempt. Keep it below sync.lease.
+	MaxPollWait time.Duration `yaml:"max_poll_wait"`
 }
 
 // Sync configures delivery from the outbox to the registry.
@@ -140,7 +154,7 @@ type Log struct {
 }
 
 // Kinds lists the registry kinds the station knows.
-var kinds = []string{"osia"}
+var kinds = []string{"osia", "spid"}
 
 // Default returns the configuration used for keys a file does not set.
 func Default() Config {
