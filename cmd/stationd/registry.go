@@ -7,6 +7,8 @@ import (
 
 	"github.com/capturestation/station/capture/enrollment"
 	"github.com/capturestation/station/internal/config"
+	"github.com/capturestation/station/sync/dis"
+	"github.com/capturestation/station/sync/idv"
 	"github.com/capturestation/station/sync/osia"
 	"github.com/capturestation/station/sync/spid"
 	"github.com/capturestation/station/sync/worker"
@@ -33,8 +35,25 @@ func newConnector(cfg config.Config, r config.Registry, key *ecdsa.PrivateKey) (
 			CAFile: r.CAFile, CertFile: r.CertFile, KeyFile: r.KeyFile, Timeout: r.Timeout,
 			PollInterval: r.SPID.PollInterval, MaxPollInterval: r.SPID.MaxPollInterval, MaxPollWait: r.SPID.MaxPollWait,
 		}))
+	case "dis":
+		token, err := r.APIToken()
+		if err != nil {
+			return nil, err
+		}
+		return check(dis.New(dis.Config{
+			BaseURL: r.URL, APIToken: token, DirectToken: r.DIS.DirectToken, SessionTimeout: r.DIS.SessionTimeout,
+			CAFile: r.CAFile, CertFile: r.CertFile, KeyFile: r.KeyFile, Timeout: r.Timeout,
+			DocumentSources: r.DIS.DocumentSources, TrustPlatform: r.DIS.TrustPlatform,
+		}))
+	case "idv":
+		return check(idv.New(idv.Config{
+			BaseURL: r.URL, TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: secret, Scopes: r.Scopes,
+			CAFile: r.CAFile, CertFile: r.CertFile, KeyFile: r.KeyFile, Timeout: r.Timeout,
+			Latitude: r.IDV.Latitude, Longitude: r.IDV.Longitude, Checks: r.IDV.Checks, WebhookURL: r.IDV.WebhookURL,
+			Target: r.Name,
+		}))
 	}
-	return nil, fmt.Errorf("registry.kind %q: unknown registry; use one of osia, spid", r.Kind)
+	return nil, fmt.Errorf("registry.kind %q: unknown registry; use one of osia, dis, spid, idv", r.Kind)
 }
 
 func check[C worker.Connector](c C, err error) (worker.Connector, error) {
@@ -67,4 +86,6 @@ func parseImport(body []byte, ids importIDs) (*enrollment.Enrollment, error) {
 var (
 	_ worker.Connector = (*osia.Connector)(nil)
 	_ worker.Connector = (*spid.Connector)(nil)
+	_ worker.Connector = (*dis.Connector)(nil)
+	_ worker.Connector = (*idv.Connector)(nil)
 )

@@ -106,8 +106,43 @@ type Registry struct {
 	Galleries []string `yaml:"galleries"`
 	// IdentityType is the OSIA identityType given to new identities.
 	IdentityType string `yaml:"identity_type"`
-	// SPID holds the settings of kind spid (set in the file only).
+	// SPID, DIS and IDV hold the settings of those kinds (set in the
+	// file only).
 	SPID SPID `yaml:"spid"`
+	DIS  DIS  `yaml:"dis"`
+	IDV  IDV  `yaml:"idv"`
+}
+
+// DIS configures the Digital Identity Service connector.
+type DIS struct {
+	// APIToken is the station's API token; APITokenFile holds it instead
+	// (mode 0600).
+	APIToken     string `yaml:"api_token"`
+	APITokenFile string `yaml:"api_token_file"`
+	// SessionTimeout is the lifetime asked for each session (whole
+	// seconds); 0 means the connector's default.
+	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// DirectToken sends the API token on every call instead of opening
+	// sessions.
+	DirectToken bool `yaml:"direct_token"`
+	// DocumentSources are the inspection sources asked for.
+	DocumentSources []string `yaml:"document_sources"`
+	// TrustPlatform stores the customer under the person ID after the
+	// inspections.
+	TrustPlatform bool `yaml:"trust_platform"`
+}
+
+// IDV configures the identity-verification session connector.
+type IDV struct {
+	// Latitude and Longitude locate the station; they go with every
+	// document image.
+	Latitude  float64 `yaml:"latitude"`
+	Longitude float64 `yaml:"longitude"`
+	// Checks are the verifications asked for; empty means the connector's
+	// default set.
+	Checks []string `yaml:"checks"`
+	// WebhookURL, when set, is given to the service for its notifications.
+	WebhookURL string `yaml:"webhook_url"`
 }
 
 // SPID tunes the polling of SPID Server enrollment transactions; zero
@@ -154,7 +189,7 @@ type Log struct {
 }
 
 // Kinds lists the registry kinds the station knows.
-var kinds = []string{"osia", "spid"}
+var kinds = []string{"osia", "dis", "spid", "idv"}
 
 // Default returns the configuration used for keys a file does not set.
 func Default() Config {

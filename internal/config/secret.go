@@ -12,28 +12,39 @@ const maxSecretFile = 4 << 10
 // Secret returns the OAuth2 client secret: ClientSecret, or the first line
 // of ClientSecretFile. A secret file that others may read is refused.
 func (r Registry) Secret() (string, error) {
-	if r.ClientSecretFile == "" {
-		return r.ClientSecret, nil
+	return secret("registry.client_secret_file", r.ClientSecret, r.ClientSecretFile)
+}
+
+// APIToken returns the Digital Identity Service API token: DIS.APIToken,
+// or the first line of DIS.APITokenFile.
+func (r Registry) APIToken() (string, error) {
+	return secret("registry.dis.api_token_file", r.DIS.APIToken, r.DIS.APITokenFile)
+}
+
+// secret returns value, or the first line of file when one is named.
+func secret(key, value, file string) (string, error) {
+	if file == "" {
+		return value, nil
 	}
-	fi, err := os.Stat(r.ClientSecretFile)
+	fi, err := os.Stat(file)
 	if err != nil {
-		return "", fmt.Errorf("registry.client_secret_file: %w", err)
+		return "", fmt.Errorf("%s: %w", key, err)
 	}
 	if fi.Mode().Perm()&0o007 != 0 {
-		return "", fmt.Errorf("registry.client_secret_file %s: mode %v lets other users read it; run chmod 0600 (or 0640 for a group) on it",
-			r.ClientSecretFile, fi.Mode().Perm())
+		return "", fmt.Errorf("%s %s: mode %v lets other users read it; run chmod 0600 (or 0640 for a group) on it",
+			key, file, fi.Mode().Perm())
 	}
 	if fi.Size() > maxSecretFile {
-		return "", fmt.Errorf("registry.client_secret_file %s: %d bytes is too large for a secret", r.ClientSecretFile, fi.Size())
+		return "", fmt.Errorf("%s %s: %d bytes is too large for a secret", key, file, fi.Size())
 	}
-	b, err := os.ReadFile(r.ClientSecretFile)
+	b, err := os.ReadFile(file)
 	if err != nil {
-		return "", fmt.Errorf("registry.client_secret_file: %w", err)
+		return "", fmt.Errorf("%s: %w", key, err)
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
-	s := strings.TrimSpace(line)
-	if s == "" {
-		return "", fmt.Errorf("registry.client_secret_file %s is empty", r.ClientSecretFile)
+	v := strings.TrimSpace(line)
+	if v == "" {
+		return "", fmt.Errorf("%s %s is empty", key, file)
 	}
-	return s, nil
+	return v, nil
 }
