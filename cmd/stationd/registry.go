@@ -10,6 +10,7 @@ import (
 	"github.com/capturestation/station/sync/dis"
 	"github.com/capturestation/station/sync/idv"
 	"github.com/capturestation/station/sync/osia"
+	"github.com/capturestation/station/sync/personapi"
 	"github.com/capturestation/station/sync/spid"
 	"github.com/capturestation/station/sync/worker"
 )
@@ -52,8 +53,26 @@ func newConnector(cfg config.Config, r config.Registry, key *ecdsa.PrivateKey) (
 			Latitude: r.IDV.Latitude, Longitude: r.IDV.Longitude, Checks: r.IDV.Checks, WebhookURL: r.IDV.WebhookURL,
 			Target: r.Name,
 		}))
+	case "personapi":
+		key, err := r.PersonSecret()
+		if err != nil {
+			return nil, err
+		}
+		var types map[enrollment.DocumentType]string
+		if len(r.PersonAPI.DocumentTypes) > 0 {
+			types = map[enrollment.DocumentType]string{}
+			for k, v := range r.PersonAPI.DocumentTypes {
+				types[enrollment.DocumentType(k)] = v
+			}
+		}
+		return check(personapi.New(personapi.Config{
+			BaseURL: r.URL, TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: secret, Scopes: r.Scopes,
+			CAFile: r.CAFile, CertFile: r.CertFile, KeyFile: r.KeyFile, Timeout: r.Timeout, StationID: cfg.Station.ID,
+			DocumentTypes: types, EnrollmentIdentifierType: r.PersonAPI.EnrollmentIdentifierType,
+			NameLanguages: r.PersonAPI.NameLanguages, PersonSecretKey: key, DisableLookup: r.PersonAPI.DisableLookup,
+		}))
 	}
-	return nil, fmt.Errorf("registry.kind %q: unknown registry; use one of osia, dis, spid, idv", r.Kind)
+	return nil, fmt.Errorf("registry.kind %q: unknown registry; use one of osia, dis, spid, personapi, idv", r.Kind)
 }
 
 func check[C worker.Connector](c C, err error) (worker.Connector, error) {
@@ -88,4 +107,5 @@ var (
 	_ worker.Connector = (*spid.Connector)(nil)
 	_ worker.Connector = (*dis.Connector)(nil)
 	_ worker.Connector = (*idv.Connector)(nil)
+	_ worker.Connector = (*personapi.Connector)(nil)
 )

@@ -34,7 +34,11 @@ type command struct {
 func kinds() map[string]map[string]command {
 	return map[string]map[string]command{
 		"registry": {
-			"osia": {summary: "OSIA Population Registry v1.5 (pr.yaml) with OAuth2 and fault injection", run: runRegistryOSIA},
+			"osia":      {summary: "OSIA Population Registry v1.5 (pr.yaml) with OAuth2 and fault injection", run: runRegistryOSIA},
+			"dis":       {summary: "Digital Identity Service 1.52 (customer onboarding, sessions, inspection)", run: runRegistryDIS},
+			"spid":      {summary: "SPID Server 4.2.12 (enroll transactions polled by TGUID, operators)", run: runRegistrySPID},
+			"personapi": {summary: "person registry with OAuth2, Idempotence-Key and nested validation errors", run: runRegistryPersonAPI},
+			"idv":       {summary: "identity-verification sessions (consent, document images, liveness, verdict)", run: runRegistryIDV},
 		},
 		"finger": {
 			"zfm": {summary: "serial fingerprint module (ZFM-20, R305, R307, R503, AS608) on a pseudo-terminal, serving generated prints", run: runFingerZFM},

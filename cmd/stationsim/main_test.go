@@ -28,7 +28,7 @@ func TestRunUsageErrors(t *testing.T) {
 	}{
 		{"no arguments", nil, "missing simulator kind"},
 		{"unknown kind", []string{"camera"}, "available kinds: chip, finger, registry"},
-		{"kind without name", []string{"registry"}, "available: osia"},
+		{"kind without name", []string{"registry"}, "available: dis, idv, osia, personapi, spid"},
 		{"unknown registry", []string{"registry", "soap"}, `unknown registry simulator "soap"`},
 		{"unknown flag", []string{"registry", "osia", "--colour"}, "flag provided but not defined"},
 		{"extra argument", []string{"registry", "osia", "now"}, "unexpected arguments"},

@@ -108,9 +108,29 @@ type Registry struct {
 	IdentityType string `yaml:"identity_type"`
 	// SPID, DIS and IDV hold the settings of those kinds (set in the
 	// file only).
-	SPID SPID `yaml:"spid"`
-	DIS  DIS  `yaml:"dis"`
-	IDV  IDV  `yaml:"idv"`
+	SPID      SPID      `yaml:"spid"`
+	DIS       DIS       `yaml:"dis"`
+	IDV       IDV       `yaml:"idv"`
+	PersonAPI PersonAPI `yaml:"personapi"`
+}
+
+// PersonAPI configures the person registry connector.
+type PersonAPI struct {
+	// DocumentTypes maps the station's document types (PASSPORT, ID_CARD,
+	// ...) to the registry's identifier types; empty means the
+	// connector's defaults.
+	DocumentTypes map[string]string `yaml:"document_types"`
+	// EnrollmentIdentifierType is the identifier type carrying the
+	// enrollment's transaction ID.
+	EnrollmentIdentifierType string `yaml:"enrollment_identifier_type"`
+	// NameLanguages are the three-letter languages of names.
+	NameLanguages []string `yaml:"name_languages"`
+	// PersonSecretFile holds the key each person's secret is derived from
+	// (mode 0600); empty sends no secret.
+	PersonSecretFile string `yaml:"person_secret_file"`
+	// DisableLookup skips the search for an earlier delivery, for
+	// registries without it.
+	DisableLookup bool `yaml:"disable_lookup"`
 }
 
 // DIS configures the Digital Identity Service connector.
@@ -189,7 +209,7 @@ type Log struct {
 }
 
 // Kinds lists the registry kinds the station knows.
-var kinds = []string{"osia", "dis", "spid", "idv"}
+var kinds = []string{"osia", "dis", "spid", "personapi", "idv"}
 
 // Default returns the configuration used for keys a file does not set.
 func Default() Config {

@@ -21,6 +21,16 @@ func (r Registry) APIToken() (string, error) {
 	return secret("registry.dis.api_token_file", r.DIS.APIToken, r.DIS.APITokenFile)
 }
 
+// PersonSecret returns the person-registry secret key from
+// PersonAPI.PersonSecretFile, or nil when none is configured.
+func (r Registry) PersonSecret() ([]byte, error) {
+	if r.PersonAPI.PersonSecretFile == "" {
+		return nil, nil
+	}
+	v, err := secret("registry.personapi.person_secret_file", "", r.PersonAPI.PersonSecretFile)
+	return []byte(v), err
+}
+
 // secret returns value, or the first line of file when one is named.
 func secret(key, value, file string) (string, error) {
 	if file == "" {
