@@ -44,7 +44,7 @@ func TestDiagFingerThroughSimulators(t *testing.T) {
 					Driver        string
 					Width, Height int
 				}
-				Stages []struct{ Stage string }
+				Stages  []struct{ Stage string }
 				Quality struct {
 					Score, Minutiae int
 				}

@@ -58,6 +58,12 @@ commands:
                                                FILE: .wsq, .pgm, .png, or .fir for ISO/IEC 19794-4)
   quality finger FILE... [--features] [--ppi N] [--json]
                                                NFIQ 2 style quality of .pgm, .png, .wsq or .fir prints
+  diag camera --device SPEC [--frames N] [--width W --height H --fps F --mjpg] [--json]
+                                               read frames through the pump and judge each (SPEC: 0,
+                                               /dev/video0, a file, a URL, or sim)
+  quality face IMAGE... [--token-out FILE.jpg] [--budget BYTES] [--json]
+                                               ICAO face quality measures; the ISO/IEC 19794-5 token
+                                               crop within a JPEG size budget (default 20000)
   wsq encode IN OUT.wsq [--bitrate 0.75] [--ppi 500] [--json]
   wsq decode IN.wsq OUT [--json]               convert prints to and from WSQ (OUT: .pgm or .png)
 
@@ -171,12 +177,18 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		if len(rest) > 0 && rest[0] == "finger" {
 			return c.diagFinger(ctx, rest[1:])
 		}
-		return usageError{"diag needs mrz, chip or finger"}
+		if len(rest) > 0 && rest[0] == "camera" {
+			return c.diagCamera(ctx, rest[1:])
+		}
+		return usageError{"diag needs mrz, chip, finger or camera"}
 	case "quality":
 		if len(rest) > 0 && rest[0] == "finger" {
 			return c.qualityFinger(rest[1:])
 		}
-		return usageError{"quality needs finger"}
+		if len(rest) > 0 && rest[0] == "face" {
+			return c.qualityFace(rest[1:])
+		}
+		return usageError{"quality needs finger or face"}
 	case "wsq":
 		return c.wsqCmd(rest)
 	case "operators":

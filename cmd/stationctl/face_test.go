@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/capturestation/station/internal/testdata/faces"
+)
+
+func TestQualityFaceAndTokenCrop(t *testing.T) {
+	dir := t.TempDir()
+	img, err := faces.Astronaut()
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := filepath.Join(dir, "portrait.png")
+	f, err := os.Create(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	token := filepath.Join(dir, "token.jpg")
+	code, stdout, stderr := stationctl(t, "quality", "face", photo, "--token-out", token, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Report struct {
+			Faces    int
+			Measures []struct {
+				Name string
+				Pass bool
+			}
+		}
+		TokenBytes int
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Faces != 1 || len(res.Report.Measures) < 15 {
+		t.Fatalf("report %+v", res.Report)
+	}
+	st, err := os.Stat(token)
+	if err != nil || st.Size() > 20000 || st.Size() < 5000 || int(st.Size()) != res.TokenBytes || st.Mode().Perm() != 0o600 {
+		t.Fatalf("token crop %v (%v), reported %d bytes", st, err, res.TokenBytes)
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no image", []string{"quality", "face"}, 2},
+		{"not an image", []string{"quality", "face", "face_test.go"}, 1},
+		{"two images, one token", []string{"quality", "face", photo, photo, "--token-out", token}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, _, _ := stationctl(t, tc.args...); code != tc.code {
+				t.Fatalf("exit %d, want %d", code, tc.code)
+			}
+		})
+	}
+}
+
+// The simulated camera plays a subject arriving, moving and blinking; the
+// pump, the judge and auto-capture run as on a real camera.
+func TestDiagCameraSimulated(t *testing.T) {
+	code, stdout, stderr := stationctl(t, "diag", "camera", "--device", "sim", "--frames", "60", "--fps", "10", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Frames, Passed   int
+		AutoCaptureFrame *int
+		Camera           struct{ Frames uint64 }
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != 60 || res.Passed == 0 || res.Passed == 60 || res.AutoCaptureFrame == nil || res.Camera.Frames < 60 {
+		t.Fatalf("result %s", stdout)
+	}
+	if code, _, _ := stationctl(t, "diag", "camera"); code != 2 {
+		t.Fatalf("diag camera without a device: exit %d", code)
+	}
+}
