@@ -1,0 +1,34 @@
+package tlsfiles
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestClientConfigErrorsNameTheKey(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, ca, cert, key, want string
+	}{
+		{"missing CA", filepath.Join(dir, "none.pem"), "", "", "registry.ca_file"},
+		{"CA without PEM", notPEM, "", "", "no PEM certificate"},
+		{"cert without key", "", notPEM, "", "go together"},
+		{"bad key pair", "", notPEM, notPEM, "registry.cert_file/key_file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ClientConfig(tc.ca, tc.cert, tc.key); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	c, err := ClientConfig("", "", "")
+	if err != nil || c.RootCAs != nil || len(c.Certificates) != 0 || c.MinVersion == 0 {
+		t.Fatalf("default config %+v, %v", c, err)
+	}
+}
