@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -88,5 +89,71 @@ func TestDiagCameraSimulated(t *testing.T) {
 	}
 	if code, _, _ := stationctl(t, "diag", "camera"); code != 2 {
 		t.Fatalf("diag camera without a device: exit %d", code)
+	}
+}
+
+// writeFrames renders a generated sequence into a folder of PNG frames.
+func writeFrames(t *testing.T, label faces.Label, seed uint64) string {
+	t.Helper()
+	g, err := faces.NewGenerator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := g.Sequence(faces.Spec{Label: label, Seed: seed, Frames: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for i := range seq.Len() {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("frame-%03d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, seq.Frame(i)); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	return dir
+}
+
+func TestLivenessCommand(t *testing.T) {
+	for _, tc := range []struct {
+		label faces.Label
+		live  bool
+	}{
+		{faces.BonaFide, true},
+		{faces.PrintAttack, false},
+	} {
+		t.Run(tc.label.String(), func(t *testing.T) {
+			dir := writeFrames(t, tc.label, 500)
+			code, stdout, stderr := stationctl(t, "liveness", dir, "--json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var res struct {
+				Verdict struct {
+					Live   bool
+					Frames int
+				}
+			}
+			if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Verdict.Live != tc.live || res.Verdict.Frames != 16 {
+				t.Fatalf("verdict %s", stdout)
+			}
+		})
+	}
+	for _, args := range [][]string{
+		{"liveness"},
+		{"liveness", t.TempDir(), "--challenge", "dance"},
+	} {
+		if code, _, _ := stationctl(t, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, _ := stationctl(t, "liveness", t.TempDir()); code != 1 {
+		t.Errorf("empty folder: exit %d, want 1", code)
 	}
 }

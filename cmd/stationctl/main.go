@@ -64,6 +64,8 @@ commands:
   quality face IMAGE... [--token-out FILE.jpg] [--budget BYTES] [--json]
                                                ICAO face quality measures; the ISO/IEC 19794-5 token
                                                crop within a JPEG size budget (default 20000)
+  liveness (VIDEO | FRAMES_DIR) [--challenge none|blink|turn-left|turn-right|smile]
+           [--model PAD.onnx] [--json]       presentation-attack check of a recorded clip
   wsq encode IN OUT.wsq [--bitrate 0.75] [--ppi 500] [--json]
   wsq decode IN.wsq OUT [--json]               convert prints to and from WSQ (OUT: .pgm or .png)
 
@@ -191,6 +193,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return usageError{"quality needs finger or face"}
 	case "wsq":
 		return c.wsqCmd(rest)
+	case "liveness":
+		return c.livenessCmd(ctx, rest)
 	case "operators":
 		if len(rest) == 0 {
 			return usageError{"operators needs add or list"}

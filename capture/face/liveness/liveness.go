@@ -192,23 +192,37 @@ func (a *Analyzer) Options() Options { return a.opts }
 type Verdict struct {
 	// Live is true when the score reaches the threshold and the challenge,
 	// if any, was performed.
-	Live bool
+	Live bool `json:"live"`
 	// Score is the liveness score, 0 (attack) to 1 (live).
-	Score float64
+	Score float64 `json:"score"`
 	// Reasons explain a rejection (and note cues that could not be judged).
-	Reasons []string
+	Reasons []string `json:"reasons,omitempty"`
 	// Cues are the measured cue values (see the package documentation).
-	Cues map[string]float64
+	Cues map[string]float64 `json:"cues"`
 	// Evidence is each cue's attack evidence, 0..1.
-	Evidence map[string]float64
+	Evidence map[string]float64 `json:"evidence"`
 	// Challenge is the challenge asked for; ChallengePassed whether the
 	// subject performed it (true for ChallengeNone).
-	Challenge       Challenge
-	ChallengePassed bool
+	Challenge       Challenge `json:"challenge"`
+	ChallengePassed bool      `json:"challengePassed"`
 	// Frames is the number of frames analysed; Face the face box found in
 	// the first of them.
-	Frames int
-	Face   image.Rectangle
+	Frames int             `json:"frames"`
+	Face   image.Rectangle `json:"face"`
+}
+
+// MarshalText names the challenge.
+func (c Challenge) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// ParseChallenge reads a challenge name: none, blink, turn-left,
+// turn-right or smile.
+func ParseChallenge(s string) (Challenge, error) {
+	for _, c := range []Challenge{ChallengeNone, Blink, TurnLeft, TurnRight, Smile} {
+		if c.String() == s {
+			return c, nil
+		}
+	}
+	return 0, fmt.Errorf("liveness: unknown challenge %q: use none, blink, turn-left, turn-right or smile", s)
 }
 
 // ErrNoFrames is returned for an empty sequence.
