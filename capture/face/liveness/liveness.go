@@ -75,7 +75,7 @@ type Range struct{ Live, Attack float64 }
 // figures (see doc.go).
 func DefaultThresholds() Thresholds {
 	return Thresholds{
-		Planarity:  Range{0.3, 0.15},
+		Planarity:  Range{0.26, 0.16},
 		Moire:      Range{2.2, 3.6},
 		Saturation: Range{40, 20},
 		Black:      Range{70, 130},
