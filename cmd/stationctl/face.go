@@ -15,8 +15,10 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/capturestation/station/capture/face"
+	"github.com/capturestation/station/capture/face/liveness"
 	"github.com/capturestation/station/drivers/camera"
 	"github.com/capturestation/station/drivers/camera/camerasim"
+	"github.com/capturestation/station/internal/testdata/faces"
 )
 
 // printFaceReport writes a quality report as a table.
@@ -152,8 +154,9 @@ func (c *cli) diagCamera(ctx context.Context, args []string) error {
 	var device, cascades string
 	var frames, width, height, need int
 	var fps float64
-	var asJSON, mjpg bool
+	var asJSON, mjpg, live bool
 	if _, err := flags("diag camera", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&live, "liveness", false, "")
 		fs.StringVar(&device, "device", "", "")
 		fs.StringVar(&cascades, "cascades", "", "")
 		fs.IntVar(&frames, "frames", 50, "")
@@ -173,7 +176,15 @@ func (c *cli) diagCamera(ctx context.Context, args []string) error {
 		return usageError{"--frames must be from 1 to 100000"}
 	}
 	var open camera.Opener
-	if device == "sim" {
+	if kind, ok := strings.CutPrefix(device, "sim:"); ok {
+		// A generated presentation: bona-fide, print, screen-replay or
+		// cut-out-eyes.
+		scene, err := padScene(kind, width, height)
+		if err != nil {
+			return err
+		}
+		open = camerasim.NewDevice(scene, camera.SceneOptions{FPS: fps, Loop: true}).Opener()
+	} else if device == "sim" {
 		scene, err := camerasim.NewFaceScene(image.Pt(width, height), camerasim.EnrolmentScript(fps)...)
 		if err != nil {
 			return err
@@ -203,15 +214,26 @@ func (c *cli) diagCamera(ctx context.Context, args []string) error {
 	defer pump.Close()
 	auto := face.NewAutoCapture(need)
 	defer auto.Close()
+	var session *liveness.Session
+	if live {
+		a, err := liveness.New(liveness.Options{CascadeDir: cascades})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		session = a.NewSession(liveness.ChallengeNone)
+		defer session.Close()
+	}
 	type out struct {
-		Device       string         `json:"device"`
-		Frames       int            `json:"frames"`
-		Passed       int            `json:"passed"`
-		FirstAdvice  map[string]int `json:"advice"`
-		AutoCapture  *int           `json:"autoCaptureFrame,omitempty"`
-		CaptureScore float64        `json:"autoCaptureScore,omitempty"`
-		Stats        camera.Stats   `json:"camera"`
-		AssessMs     float64        `json:"assessMsPerFrame"`
+		Device       string            `json:"device"`
+		Frames       int               `json:"frames"`
+		Passed       int               `json:"passed"`
+		FirstAdvice  map[string]int    `json:"advice"`
+		AutoCapture  *int              `json:"autoCaptureFrame,omitempty"`
+		CaptureScore float64           `json:"autoCaptureScore,omitempty"`
+		Stats        camera.Stats      `json:"camera"`
+		AssessMs     float64           `json:"assessMsPerFrame"`
+		Liveness     *liveness.Verdict `json:"liveness,omitempty"`
 	}
 	res := out{Device: device, FirstAdvice: map[string]int{}}
 	var assess time.Duration
@@ -233,6 +255,12 @@ func (c *cli) diagCamera(ctx context.Context, args []string) error {
 		} else if len(r.Advice) > 0 {
 			res.FirstAdvice[r.Advice[0]]++
 		}
+		if session != nil {
+			if err := session.AddMat(ctx, f.Mat); err != nil {
+				f.Mat.Close()
+				return err
+			}
+		}
 		if cap := auto.Offer(f.Mat, r); cap != nil && res.AutoCapture == nil {
 			n := res.Frames
 			res.AutoCapture, res.CaptureScore = &n, cap.Report.Score
@@ -242,6 +270,11 @@ func (c *cli) diagCamera(ctx context.Context, args []string) error {
 	}
 	res.Stats = pump.Stats()
 	res.AssessMs = ms(assess) / float64(res.Frames)
+	if session != nil {
+		if res.Liveness, err = session.Verdict(); err != nil {
+			return err
+		}
+	}
 	if asJSON {
 		return c.printJSON(res)
 	}
@@ -256,10 +289,40 @@ func (c *cli) diagCamera(ctx context.Context, args []string) error {
 	} else {
 		fmt.Fprintf(tw, "auto-capture\tdid not fire (needs %d passing frames in a row)\n", need)
 	}
+	if v := res.Liveness; v != nil {
+		verdict := "ATTACK SUSPECTED"
+		if v.Live {
+			verdict = "live"
+		}
+		fmt.Fprintf(tw, "liveness\t%s (score %.2f) %s\n", verdict, v.Score, strings.Join(v.Reasons, "; "))
+	}
 	mu.Lock()
 	if len(events) > 0 {
 		fmt.Fprintf(tw, "events\t%s\n", strings.Join(events, ", "))
 	}
 	mu.Unlock()
 	return tw.Flush()
+}
+
+// padScene plays a generated presentation sequence as a camera scene.
+func padScene(kind string, width, height int) (camera.Scene, error) {
+	for _, l := range faces.Labels() {
+		if l.String() != kind {
+			continue
+		}
+		g, err := faces.NewGenerator()
+		if err != nil {
+			return nil, err
+		}
+		seq, err := g.Sequence(faces.Spec{Label: l, Width: width, Height: height, Frames: 48, Seed: 1})
+		if err != nil {
+			return nil, err
+		}
+		return camera.ImageScene(seq.Len(), image.Pt(width, height), func(i int) image.Image { return seq.Frame(i) }), nil
+	}
+	var names []string
+	for _, l := range faces.Labels() {
+		names = append(names, "sim:"+l.String())
+	}
+	return nil, usageError{fmt.Sprintf("unknown simulated scene %q: use sim or one of %s", kind, strings.Join(names, ", "))}
 }

@@ -157,3 +157,26 @@ func TestLivenessCommand(t *testing.T) {
 		t.Errorf("empty folder: exit %d, want 1", code)
 	}
 }
+
+// Generated presentations played by the simulated camera reach the
+// liveness check through the frame pump.
+func TestDiagCameraLiveness(t *testing.T) {
+	for _, tc := range []struct {
+		scene string
+		live  bool
+	}{
+		{"sim:bona-fide", true},
+		{"sim:screen-replay", false},
+	} {
+		t.Run(tc.scene, func(t *testing.T) {
+			code, stdout, stderr := stationctl(t, "diag", "camera", "--device", tc.scene, "--frames", "20", "--fps", "30", "--liveness", "--json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var res struct{ Liveness *struct{ Live bool } }
+			if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.Liveness == nil || res.Liveness.Live != tc.live {
+				t.Fatalf("liveness %s (%v)", stdout, err)
+			}
+		})
+	}
+}

@@ -58,9 +58,10 @@ commands:
                                                FILE: .wsq, .pgm, .png, or .fir for ISO/IEC 19794-4)
   quality finger FILE... [--features] [--ppi N] [--json]
                                                NFIQ 2 style quality of .pgm, .png, .wsq or .fir prints
-  diag camera --device SPEC [--frames N] [--width W --height H --fps F --mjpg] [--json]
+  diag camera --device SPEC [--frames N] [--width W --height H --fps F --mjpg] [--liveness] [--json]
                                                read frames through the pump and judge each (SPEC: 0,
-                                               /dev/video0, a file, a URL, or sim)
+                                               /dev/video0, a file, a URL, sim, or sim:bona-fide,
+                                               sim:print, sim:screen-replay, sim:cut-out-eyes)
   quality face IMAGE... [--token-out FILE.jpg] [--budget BYTES] [--json]
                                                ICAO face quality measures; the ISO/IEC 19794-5 token
                                                crop within a JPEG size budget (default 20000)
