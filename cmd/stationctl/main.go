@@ -283,7 +283,7 @@ func (c *cli) status(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "enrollments\tREFUSED: %s\n", s.Refusal)
 	}
 	for _, d := range s.Devices {
-		fmt.Fprintf(tw, "%s\t%s %s on %s (%s)\n", d.Kind, d.Vendor, d.Model, d.Path, d.Driver)
+		fmt.Fprintf(tw, "%s\t%s on %s (%s)\n", d.Kind, strings.TrimSpace(d.Vendor+" "+d.Model), d.Path, d.Driver)
 	}
 	for _, h := range s.Health {
 		if h.Level.String() != "ok" {

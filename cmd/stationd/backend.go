@@ -56,7 +56,7 @@ func (b *backend) Status(ctx context.Context) (api.Status, error) {
 	if ns := d.lastSync.Load(); ns != 0 {
 		st.Registry.LastSync = time.Unix(0, ns).UTC()
 	}
-	st.Devices = d.scanners.apiDevices()
+	st.Devices = append(d.camera.apiDevices(), d.scanners.apiDevices()...)
 	st.Refusal = d.disk.refused()
 	st.AcceptingEnrollments = st.Refusal == ""
 	return st, nil

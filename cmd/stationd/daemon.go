@@ -51,6 +51,7 @@ type daemon struct {
 	workers  []*worker.Worker // one per target
 	disk     *diskGuard
 	scanners *scanners
+	camera   *faceCamera // nil without a camera
 	lastSync atomic.Int64 // unix nanoseconds of the last confirmed delivery
 }
 
@@ -131,6 +132,9 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 		return nil, err
 	}
 	d.scanners = newScanners(cfg.Fingerprint.Poll, d.health, log, finders...)
+	if d.camera, err = newFaceCamera(cfg, d.health); err != nil {
+		return nil, err
+	}
 
 	accounts := operators.New(accountStore{d.db}, operators.Policy{MaxFailures: 5, LockFor: 5 * time.Minute})
 	srv := ui.New(ui.Options{
@@ -156,6 +160,9 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 	}
 	d.group.Add("purge", service.Func(func(ctx context.Context) error { return d.outbox.ServePurge(ctx, 10*time.Minute) }), true)
 	d.group.Add("fingerprint", d.scanners, true)
+	if d.camera != nil {
+		d.group.Add("camera", service.Func(func(ctx context.Context) error { return d.camera.Serve(ctx, cfg.Fingerprint.Poll) }), true)
+	}
 	d.group.Add("disk", service.Func(func(ctx context.Context) error { return d.disk.serve(ctx, 15*time.Second) }), true)
 	d.group.Add("control", newHTTPService("control", sock, srv.Handler(true), log), false)
 	d.group.Add("http", newHTTPService("http", ln, srv.Handler(false), log), false)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -79,4 +81,40 @@ func TestDaemonSeesSerialScannerComeAndGo(t *testing.T) {
 	if c, ok := fingerprintHealth(st); !ok || c.Level != health.Warning || !strings.Contains(c.Message, "no fingerprint scanner") {
 		t.Fatalf("fingerprint health after unplug: %+v", c)
 	}
+}
+
+func TestDaemonReportsTheCamera(t *testing.T) {
+	t.Run("simulated", func(t *testing.T) {
+		cfg := testConfig(t, t.TempDir())
+		cfg.Simulate.Camera = true
+		cfg.Fingerprint.Poll = 100 * time.Millisecond
+		client := startDaemon(t, cfg)
+		st := waitStatus(t, client, "camera listed", func(st api.Status) bool {
+			return slices.ContainsFunc(st.Devices, func(d api.Device) bool { return d.Kind == "camera" })
+		})
+		i := slices.IndexFunc(st.Devices, func(d api.Device) bool { return d.Kind == "camera" })
+		if d := st.Devices[i]; d.Driver != "sim" || !strings.Contains(d.Model, "640x480") {
+			t.Fatalf("camera %+v", d)
+		}
+	})
+	t.Run("unplugged", func(t *testing.T) {
+		dir := t.TempDir()
+		video := filepath.Join(dir, "clip.avi")
+		if err := os.WriteFile(video, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig(t, dir)
+		cfg.Camera.Device = video
+		cfg.Fingerprint.Poll = 100 * time.Millisecond
+		client := startDaemon(t, cfg)
+		waitStatus(t, client, "camera listed", func(st api.Status) bool { return len(st.Devices) == 1 })
+		if err := os.Remove(video); err != nil {
+			t.Fatal(err)
+		}
+		st := waitStatus(t, client, "camera gone", func(st api.Status) bool { return len(st.Devices) == 0 })
+		i := slices.IndexFunc(st.Health, func(c health.Check) bool { return c.Component == componentCamera })
+		if i < 0 || st.Health[i].Level != health.Warning || !strings.Contains(st.Health[i].Message, "camera.device") {
+			t.Fatalf("camera health %+v", st.Health)
+		}
+	})
 }

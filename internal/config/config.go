@@ -31,8 +31,22 @@ type Config struct {
 	Targets     []Registry  `yaml:"targets"`
 	Sync        Sync        `yaml:"sync"`
 	Fingerprint Fingerprint `yaml:"fingerprint"`
+	Camera      Camera      `yaml:"camera"`
 	Simulate    Simulate    `yaml:"simulate"`
 	Log         Log         `yaml:"log"`
+}
+
+// Camera is the station's face camera.
+type Camera struct {
+	// Device is a device index ("0"), a V4L2 device ("/dev/video0"), a
+	// video file or a stream URL; empty means no camera.
+	Device string `yaml:"device"`
+	// Width, Height and FPS ask the camera for a mode; MJPG asks for
+	// Motion-JPEG (USB cameras need it for high resolutions).
+	Width  int     `yaml:"width"`
+	Height int     `yaml:"height"`
+	FPS    float64 `yaml:"fps"`
+	MJPG   bool    `yaml:"mjpg"`
 }
 
 // Fingerprint says where the station looks for fingerprint scanners.
@@ -198,6 +212,9 @@ type Simulate struct {
 	// on a pseudo-terminal and a USB press reader, each serving generated
 	// prints through the real driver.
 	Fingerprint bool `yaml:"fingerprint"`
+	// Camera replaces camera.device by a simulated camera filming a
+	// subject who arrives, moves, blinks and turns.
+	Camera bool `yaml:"camera"`
 }
 
 // Log configures logging.
@@ -225,6 +242,7 @@ func Default() Config {
 			Lease: 2 * time.Minute, StuckAfter: 24 * time.Hour, Retention: 30 * 24 * time.Hour,
 		},
 		Fingerprint: Fingerprint{SerialBaud: 57600, USB: true, Poll: 2 * time.Second},
+		Camera:      Camera{Width: 640, Height: 480, FPS: 15},
 		Simulate:    Simulate{RegistryListen: "127.0.0.1:8090"},
 		Log:         Log{Level: "info", Format: "text"},
 	}
@@ -391,6 +409,9 @@ func (c Config) Validate() error {
 		if _, err := filepath.Match(g, ""); err != nil {
 			bad("fingerprint.serial_ports", "bad pattern %q: %v", g, err)
 		}
+	}
+	if c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.Width > 7680 || c.Camera.Height > 4320 || c.Camera.FPS < 0 || c.Camera.FPS > 120 {
+		bad("camera.width", "camera.width/height must be 0 to 7680×4320 and camera.fps 0 to 120")
 	}
 	if c.Simulate.Registry {
 		if _, _, err := net.SplitHostPort(c.Simulate.RegistryListen); err != nil {
