@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/capturestation/station/internal/api"
+	"github.com/capturestation/station/internal/events"
 	"github.com/capturestation/station/internal/health"
 	"github.com/capturestation/station/internal/operators"
 	"github.com/capturestation/station/internal/session"
+	"github.com/capturestation/station/ui/ws"
 )
 
 // Backend is what the HTTP API needs from the station.
@@ -43,15 +45,47 @@ type Options struct {
 	Log     *slog.Logger
 	// SecureCookie marks the session cookie Secure (behind TLS).
 	SecureCookie bool
+
+	// Bus is the event bus streamed to browsers over GET /api/v1/ws; nil
+	// streams no events.
+	Bus *events.Bus
+	// Commands carries out the workflow commands browsers send over the
+	// websocket (see docs/ui-protocol.md); nil answers them unknown-command.
+	Commands ws.Commands
+	// Preview provides the live preview frames; nil has none.
+	Preview ws.Preview
+	// WebSocket tunes the websocket (limits, ping interval); its Sessions,
+	// CookieName, Bus, Commands, Preview and Log are filled in by New.
+	WebSocket ws.Options
 }
 
 // Server is the station's HTTP API and web UI.
 type Server struct {
 	opt Options
+	hub *ws.Hub
 }
 
 // New returns a server.
-func New(opt Options) *Server { return &Server{opt: opt} }
+func New(opt Options) *Server {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	wo := opt.WebSocket
+	if opt.Sessions != nil {
+		wo.Sessions = opt.Sessions
+	}
+	wo.CookieName, wo.Bus, wo.Commands, wo.Preview, wo.Log = cookieName, opt.Bus, opt.Commands, opt.Preview, opt.Log
+	return &Server{opt: opt, hub: ws.NewHub(wo)}
+}
+
+// Serve runs until ctx is done, then closes every websocket connection
+// (http.Server.Shutdown does not close hijacked connections). Run it as a
+// service beside the HTTP server.
+func (s *Server) Serve(ctx context.Context) error { return s.hub.Serve(ctx) }
+
+// CloseWebSockets closes every websocket connection and refuses new ones,
+// waiting for their goroutines until ctx is done.
+func (s *Server) CloseWebSockets(ctx context.Context) error { return s.hub.Close(ctx) }
 
 // cookieName is the operator session cookie.
 const cookieName = "station_session"
@@ -87,6 +121,10 @@ func (s *Server) Handler(local bool) http.Handler {
 
 	auth := func(min operators.Role, h http.HandlerFunc) http.Handler {
 		return s.authorize(local, min, h)
+	}
+	if !local && s.opt.Sessions != nil {
+		// The hub authenticates the session and checks the Origin itself.
+		mux.Handle("GET /api/v1/ws", s.hub)
 	}
 	mux.Handle("GET /api/v1/session", auth(operators.Operator, s.whoami))
 	mux.Handle("GET /api/v1/status", auth(operators.Operator, s.status))
