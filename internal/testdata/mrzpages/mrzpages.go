@@ -45,7 +45,7 @@ const (
 	// slight blur, noise, JPEG quality 70–90, uneven light.
 	Moderate
 	// Hard: 150–600 dpi in a 1600×1200 photo, ±15° skew, perspective,
-	// blur, strong noise, JPEG quality 40–70, strong uneven light.
+	// blur, strong noise, JPEG quality 40–70, strong uneven light, glare.
 	Hard
 )
 
@@ -193,6 +193,11 @@ func (g *Generator) Sample(seed uint64, n int, level Level) (Sample, error) {
 	if level != Clean {
 		light(rng, page, map[Level]float64{Moderate: 0.15, Hard: 0.35}[level], map[Level]float64{Moderate: 4, Hard: 10}[level])
 	}
+	if level == Hard {
+		// A separate stream, so that the glare leaves the other draws (and
+		// so the rest of the set) as they were.
+		glare(rand.New(rand.NewPCG(seed^0x676c617265, uint64(n))), page)
+	}
 	img, err := gocv.ImageToMatRGB(page)
 	if err != nil {
 		return Sample{}, fmt.Errorf("mrzpages: %w", err)
@@ -298,6 +303,31 @@ func light(rng *rand.Rand, img *image.RGBA, strength, sd float64) {
 			i := img.PixOffset(x, y)
 			for c := 0; c < 3; c++ {
 				img.Pix[i+c] = clamp(float64(img.Pix[i+c])*g + rng.NormFloat64()*sd)
+			}
+		}
+	}
+}
+
+// glare adds the specular reflection of a laminate or a lamp: a bright
+// elliptical patch with a soft edge somewhere on the page, at times over
+// the MRZ, that lifts the dark print towards the paper's grey.
+func glare(rng *rand.Rand, img *image.RGBA) {
+	w, h := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+	cx, cy := w*(0.1+0.8*rng.Float64()), h*(0.2+0.8*rng.Float64())
+	rx, ry := w*(0.05+0.15*rng.Float64()), h*(0.03+0.08*rng.Float64())
+	peak := 50 + 50*rng.Float64()
+	x0, x1 := max(0, int(cx-3*rx)), min(img.Rect.Dx(), int(cx+3*rx))
+	y0, y1 := max(0, int(cy-3*ry)), min(img.Rect.Dy(), int(cy+3*ry))
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			dx, dy := (float64(x)-cx)/rx, (float64(y)-cy)/ry
+			add := peak * math.Exp(-(dx*dx+dy*dy)/2)
+			if add < 1 {
+				continue
+			}
+			i := img.PixOffset(x, y)
+			for c := 0; c < 3; c++ {
+				img.Pix[i+c] = uint8(math.Min(255, float64(img.Pix[i+c])+add))
 			}
 		}
 	}
