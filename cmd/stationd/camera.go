@@ -15,6 +15,7 @@ import (
 	"github.com/capturestation/station/internal/api"
 	"github.com/capturestation/station/internal/config"
 	"github.com/capturestation/station/internal/health"
+	"github.com/capturestation/station/internal/testdata/faces"
 )
 
 // componentCamera is the health component of the face camera.
@@ -40,20 +41,23 @@ func newFaceCamera(cfg config.Config, h *health.Registry) (*faceCamera, error) {
 	c := cfg.Camera
 	mode := fmt.Sprintf("%dx%d@%g", c.Width, c.Height, c.FPS)
 	if cfg.Simulate.Camera {
+		// A generated bona fide subject (a textured head that moves and
+		// blinks), which the workflow's quality and liveness checks accept.
 		fps := c.FPS
 		if fps <= 0 {
 			fps = 15
 		}
-		w, hgt := c.Width, c.Height
-		if w <= 0 || hgt <= 0 {
-			w, hgt = 640, 480
-		}
-		scene, err := camerasim.NewFaceScene(image.Pt(w, hgt), camerasim.EnrolmentScript(fps)...)
+		g, err := faces.NewGenerator()
 		if err != nil {
 			return nil, fmt.Errorf("simulated camera: %w", err)
 		}
+		seq, err := g.Sequence(faces.Spec{Label: faces.BonaFide, Width: 800, Height: 600, Frames: 48, Seed: 1})
+		if err != nil {
+			return nil, fmt.Errorf("simulated camera: %w", err)
+		}
+		scene := camera.ImageScene(seq.Len(), image.Pt(800, 600), func(i int) image.Image { return seq.Frame(i) })
 		dev := camerasim.NewDevice(scene, camera.SceneOptions{FPS: fps, Loop: true})
-		return &faceCamera{device: "sim", driver: "sim", mode: mode, open: dev.Opener(), health: h}, nil
+		return &faceCamera{device: "sim", driver: "sim", mode: fmt.Sprintf("800x600@%g", fps), open: dev.Opener(), health: h}, nil
 	}
 	if c.Device == "" {
 		return nil, nil

@@ -16,7 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/capturestation/station/capture/enrollment/workflow"
+	"github.com/capturestation/station/drivers/fingerprint/uru4000"
 	"github.com/capturestation/station/internal/config"
+	"github.com/capturestation/station/internal/events"
 	"github.com/capturestation/station/internal/health"
 	"github.com/capturestation/station/internal/operators"
 	"github.com/capturestation/station/internal/service"
@@ -51,7 +54,10 @@ type daemon struct {
 	workers  []*worker.Worker // one per target
 	disk     *diskGuard
 	scanners *scanners
-	camera   *faceCamera // nil without a camera
+	camera   *faceCamera        // nil without a camera
+	uruSim   *uru4000.Simulator // the simulated USB reader of simulate.fingerprint
+	bus      *events.Bus
+	workflow *workflow.Service
 	lastSync atomic.Int64 // unix nanoseconds of the last confirmed delivery
 }
 
@@ -135,8 +141,12 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 	if d.camera, err = newFaceCamera(cfg, d.health); err != nil {
 		return nil, err
 	}
+	d.bus = events.NewBus(1024)
 
 	accounts := operators.New(accountStore{d.db}, operators.Policy{MaxFailures: 5, LockFor: 5 * time.Minute})
+	if d.workflow, err = d.newWorkflow(ctx, accounts); err != nil {
+		return nil, err
+	}
 	srv := ui.New(ui.Options{
 		Backend:  &backend{d: d},
 		Accounts: accounts,

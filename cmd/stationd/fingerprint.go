@@ -202,6 +202,11 @@ func (d *daemon) fingerprintFinders(ctx context.Context) ([]fingerprint.Finder, 
 		d.closers = append(d.closers, sim.Close)
 		sim.PlaceFinger(p.Image)
 		globs = append(slices.Clone(globs), path)
+		d.uruSim = uru4000.NewSimulator(uru4000.SimConfig{Model: uru4000.ModelURU4000B(), AutoFinger: true, FingerDelay: 200 * time.Millisecond})
+		d.closers = append(d.closers, d.uruSim.Close)
+		if err := d.uruSim.SetImage(centreCrop(p.Image, uru4000.Width, uru4000.Height)); err != nil {
+			return nil, fmt.Errorf("simulated USB fingerprint reader: %w", err)
+		}
 		finders = append(finders, staticFinder{{
 			Driver: uru4000.DriverName, Path: "sim", Vendor: "DigitalPersona", Model: uru4000.ModelURU4000B().Name + " (simulated)",
 			PPI: uru4000.PPI, Width: uru4000.Width, Height: uru4000.Height,

@@ -93,7 +93,7 @@ func TestDaemonReportsTheCamera(t *testing.T) {
 			return slices.ContainsFunc(st.Devices, func(d api.Device) bool { return d.Kind == "camera" })
 		})
 		i := slices.IndexFunc(st.Devices, func(d api.Device) bool { return d.Kind == "camera" })
-		if d := st.Devices[i]; d.Driver != "sim" || !strings.Contains(d.Model, "640x480") {
+		if d := st.Devices[i]; d.Driver != "sim" || !strings.Contains(d.Model, "800x600") {
 			t.Fatalf("camera %+v", d)
 		}
 	})

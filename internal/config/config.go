@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/capturestation/station/capture/enrollment/workflow"
 )
 
 // Config is the whole station configuration. Every key can be overridden by
@@ -32,8 +34,24 @@ type Config struct {
 	Sync        Sync        `yaml:"sync"`
 	Fingerprint Fingerprint `yaml:"fingerprint"`
 	Camera      Camera      `yaml:"camera"`
-	Simulate    Simulate    `yaml:"simulate"`
-	Log         Log         `yaml:"log"`
+	Chip        Chip        `yaml:"chip"`
+	// Workflow is the deployment's enrollment policy (set in the file).
+	Workflow workflow.Policy `yaml:"workflow"`
+	Simulate Simulate        `yaml:"simulate"`
+	Log      Log             `yaml:"log"`
+}
+
+// Chip is the station's document chip reader (PC/SC).
+type Chip struct {
+	// Reader names the PC/SC reader (exact, or a unique part of its name);
+	// empty takes the first reader holding a card.
+	Reader string `yaml:"reader"`
+	// CSCADir holds the CSCA certificates and master lists passive
+	// authentication trusts; without it no chip counts as genuine.
+	CSCADir string `yaml:"csca_dir"`
+	// ShortAPDUs reads with short APDUs, for readers that do not pass
+	// extended-length APDUs.
+	ShortAPDUs bool `yaml:"short_apdus"`
 }
 
 // Camera is the station's face camera.
@@ -215,6 +233,9 @@ type Simulate struct {
 	// Camera replaces camera.device by a simulated camera filming a
 	// subject who arrives, moves, blinks and turns.
 	Camera bool `yaml:"camera"`
+	// Chip replaces the PC/SC reader by a virtual ePassport (ICAO 9303
+	// specimen data, PACE, signed by a test PKI that is also trusted).
+	Chip bool `yaml:"chip"`
 }
 
 // Log configures logging.
@@ -243,6 +264,7 @@ func Default() Config {
 		},
 		Fingerprint: Fingerprint{SerialBaud: 57600, USB: true, Poll: 2 * time.Second},
 		Camera:      Camera{Width: 640, Height: 480, FPS: 15},
+		Workflow:    workflow.DefaultPolicy(),
 		Simulate:    Simulate{RegistryListen: "127.0.0.1:8090"},
 		Log:         Log{Level: "info", Format: "text"},
 	}
@@ -412,6 +434,9 @@ func (c Config) Validate() error {
 	}
 	if c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.Width > 7680 || c.Camera.Height > 4320 || c.Camera.FPS < 0 || c.Camera.FPS > 120 {
 		bad("camera.width", "camera.width/height must be 0 to 7680×4320 and camera.fps 0 to 120")
+	}
+	if err := c.Workflow.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("config: workflow: %w", err))
 	}
 	if c.Simulate.Registry {
 		if _, _, err := net.SplitHostPort(c.Simulate.RegistryListen); err != nil {
