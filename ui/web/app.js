@@ -1,63 +1,116 @@
-"use strict";
-// A minimal operator dashboard: login, station status and the sync queue.
-let csrf = "";
-const $ = (id) => document.getElementById(id);
+// Capture Station operator UI: the shell, the router and the session.
+// Plain ES modules, no build step; every text comes from i18n/<lang>.json.
+import { t, load, preferred, apply } from "./js/i18n.js";
+import { $ } from "./js/dom.js";
+import * as api from "./js/api.js";
+import { Station } from "./js/socket.js";
+import { loginPage } from "./js/login.js";
+import { dashboardPage } from "./js/dashboard.js";
+import { queuePage } from "./js/queue.js";
+import { technicianPage } from "./js/technician.js";
+import { wizardPage } from "./js/wizard.js";
 
-async function call(method, path, body) {
-  const opts = { method, headers: {}, credentials: "same-origin" };
-  if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-  if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
-  const r = await fetch(path, opts);
-  const text = await r.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!r.ok) { const e = new Error((data && data.error) || r.statusText); e.status = r.status; throw e; }
-  return data;
-}
+const ranks = { operator: 1, supervisor: 2, technician: 3 };
 
-function show(loggedIn) { $("login").hidden = loggedIn; $("dashboard").hidden = !loggedIn; }
-
-function row(cells) {
-  const tr = document.createElement("tr");
-  for (const c of cells) { const td = document.createElement("td"); if (c instanceof Node) td.append(c); else td.textContent = c; tr.append(td); }
-  return tr;
-}
-
-async function refresh(state) {
-  const s = await call("GET", "/api/v1/status");
-  const dl = $("status"); dl.replaceChildren();
-  const add = (k, v) => { const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; dl.append(dt, dd); };
-  add("Station", s.stationId);
-  add("Registry", `${s.registry.kind} ${s.registry.reachable ? "reachable" : "unreachable"}`);
-  add("Queue", `${s.queue.pending} pending, ${s.queue.inFlight} sending, ${s.queue.failed} failed, ${s.queue.delivered} delivered`);
-  add("Enrollments", s.acceptingEnrollments ? "accepted" : `refused: ${s.refusal}`);
-  for (const c of s.health) if (c.level !== "ok") add(c.component, `${c.level}: ${c.message}`);
-  const q = await call("GET", `/api/v1/queue?state=${state}&limit=100`);
-  const tb = $("queue").querySelector("tbody"); tb.replaceChildren();
-  for (const it of q.items) {
-    let action = "";
-    if (it.state === "failed") {
-      action = document.createElement("button"); action.textContent = "Retry";
-      action.onclick = async () => { await call("POST", `/api/v1/queue/${encodeURIComponent(it.id)}/retry`); refresh(state); };
-    }
-    tb.append(row([it.transactionId, it.state, String(it.attempts), new Date(it.enqueuedAt).toLocaleString(), it.error || "", action]));
-  }
-}
-
-let current = "pending";
-$("login-form").onsubmit = async (ev) => {
-  ev.preventDefault();
-  const f = new FormData(ev.target);
-  try {
-    const s = await call("POST", "/api/v1/session", { name: f.get("name"), secret: f.get("secret") });
-    csrf = s.csrfToken; $("who").textContent = `${s.operator} (${s.role})`; show(true); refresh(current);
-  } catch (e) { $("login-error").textContent = e.message; }
+const app = {
+  session: null,
+  station: new Station(),
+  /** Whether the operator's role ranks at least min. */
+  allows(min) { return this.session && (ranks[this.session.role] || 0) >= (ranks[min] || 99); },
+  /** Asks a yes/no question in a modal dialog (Escape answers no). */
+  confirm(text) {
+    const d = $("confirm-dialog");
+    $("confirm-dialog-text").textContent = text;
+    return new Promise((resolve) => {
+      d.addEventListener("close", () => resolve(d.returnValue === "yes"), { once: true });
+      d.returnValue = "no";
+      d.showModal();
+    });
+  },
+  loggedIn(s) {
+    this.session = s;
+    $("who").textContent = t("app.who", { operator: s.operator, role: t(`role.${s.role}`) });
+    $("nav").hidden = false;
+    $("logout").hidden = false;
+    for (const a of document.querySelectorAll("#nav [data-min-role]")) a.hidden = !this.allows(a.dataset.minRole);
+    this.station.start();
+    if (!location.hash || location.hash === "#/login") location.hash = "#/dashboard";
+    else route();
+  },
+  loggedOut() {
+    this.session = null;
+    this.station.stop();
+    sessionStorage.removeItem("station.lastEventId");
+    $("who").textContent = "";
+    $("nav").hidden = true;
+    $("logout").hidden = true;
+    if (location.hash !== "#/login") location.hash = "#/login";
+    else route();
+  },
 };
-$("logout").onclick = async () => { await call("DELETE", "/api/v1/session"); show(false); };
-$("show-failed").onclick = () => { current = "failed"; refresh(current); };
-$("show-pending").onclick = () => { current = "pending"; refresh(current); };
 
-(async () => {
-  try { const s = await call("GET", "/api/v1/session"); csrf = s.csrfToken; $("who").textContent = `${s.operator} (${s.role})`; show(true); refresh(current); }
-  catch { show(false); }
-  setInterval(() => { if (!$("dashboard").hidden) refresh(current).catch(() => show(false)); }, 3000);
-})();
+const pages = {
+  login: loginPage(app),
+  dashboard: dashboardPage(app),
+  queue: queuePage(app),
+  technician: technicianPage(app),
+  wizard: wizardPage(app),
+};
+let shown = null;
+
+function route() {
+  let name = (location.hash.match(/^#\/([\w-]+)/) || [])[1] || "dashboard";
+  if (!pages[name]) name = "dashboard";
+  if (!app.session) name = "login";
+  if (name === "technician" && !app.allows("supervisor")) name = "dashboard";
+  if (shown && shown !== name) pages[shown].hide?.();
+  for (const el of document.querySelectorAll("main > .page")) el.hidden = el.id !== `page-${name}`;
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.page === name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
+  document.title = `${t(`nav.${name}`)} · ${t("app.title")}`;
+  const changed = shown !== name;
+  shown = name;
+  document.body.dataset.page = name;
+  pages[name].show();
+  if (changed) $(`page-${name}`).querySelector("h1")?.focus();
+}
+
+function showConnection(state) {
+  const el = $("conn");
+  el.dataset.state = state;
+  el.textContent = t(`conn.${state}`);
+}
+
+async function boot() {
+  await load(preferred());
+  $("lang").value = document.documentElement.lang;
+  $("lang").addEventListener("change", async (ev) => {
+    await load(ev.target.value);
+    if (app.session) $("who").textContent = t("app.who", { operator: app.session.operator, role: t(`role.${app.session.role}`) });
+    showConnection(app.station.state);
+    apply(document);
+    route();
+  });
+  $("logout").addEventListener("click", async () => {
+    await api.logout().catch(() => {});
+    app.loggedOut();
+  });
+  app.station.addEventListener("state", (ev) => showConnection(ev.detail));
+  app.station.addEventListener("session-ended", () => app.loggedOut());
+  showConnection("offline");
+  window.addEventListener("hashchange", route);
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && document.activeElement && document.activeElement !== document.body && !$("confirm-dialog").open) {
+      document.activeElement.blur();
+    }
+  });
+  $("page-loading").hidden = true;
+  const s = await api.session().catch(() => null);
+  if (s) app.loggedIn(s); else app.loggedOut();
+}
+
+boot().catch((e) => {
+  console.error(e);
+  document.body.dataset.error = "boot";
+});
