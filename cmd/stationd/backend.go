@@ -44,6 +44,9 @@ func (b *backend) Status(ctx context.Context) (api.Status, error) {
 	}
 	for _, r := range d.cfg.AllTargets() {
 		t := api.Registry{Name: r.Name, Kind: r.Kind, URL: r.URL}
+		if at, ok := d.synced.Load(r.Name); ok {
+			t.LastSync = at.(time.Time)
+		}
 		if c, ok := d.health.Get("registry/" + r.Name); ok {
 			t.Reachable = c.Level == health.OK
 			if !t.Reachable {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,10 +56,12 @@ type daemon struct {
 	disk     *diskGuard
 	scanners *scanners
 	camera   *faceCamera        // nil without a camera
+	camHub   *cameraHub         // shares the camera between the face step and previews
 	uruSim   *uru4000.Simulator // the simulated USB reader of simulate.fingerprint
 	bus      *events.Bus
 	workflow *workflow.Service
 	lastSync atomic.Int64 // unix nanoseconds of the last confirmed delivery
+	synced   sync.Map     // target name → time.Time of its last confirmed delivery
 }
 
 // openDaemon opens the store and wires every subsystem. Nothing runs until
@@ -141,19 +144,29 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 	if d.camera, err = newFaceCamera(cfg, d.health); err != nil {
 		return nil, err
 	}
+	if d.camera != nil {
+		d.camHub = newCameraHub(d.camera.open, d.camera.device)
+		d.closers = append(d.closers, d.camHub.Close)
+	}
 	d.bus = events.NewBus(1024)
 
 	accounts := operators.New(accountStore{d.db}, operators.Policy{MaxFailures: 5, LockFor: 5 * time.Minute})
 	if d.workflow, err = d.newWorkflow(ctx, accounts); err != nil {
 		return nil, err
 	}
-	srv := ui.New(ui.Options{
+	uiOpt := ui.Options{
 		Backend:  &backend{d: d},
 		Accounts: accounts,
 		Sessions: session.NewManager(cfg.HTTP.SessionIdle, cfg.HTTP.SessionMax),
 		Metrics:  promhttp.HandlerFor(d.metrics, promhttp.HandlerOpts{}),
 		Log:      log,
-	})
+		Bus:      d.bus,
+		Commands: workflowCommands{w: d.workflow},
+	}
+	if d.camHub != nil {
+		uiOpt.Preview = d.camHub
+	}
+	srv := ui.New(uiOpt)
 	sock, err := listenSocket(cfg.SocketPath(), cfg.Data.SocketGroup)
 	if err != nil {
 		return nil, err
@@ -176,6 +189,7 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 	d.group.Add("disk", service.Func(func(ctx context.Context) error { return d.disk.serve(ctx, 15*time.Second) }), true)
 	d.group.Add("control", newHTTPService("control", sock, srv.Handler(true), log), false)
 	d.group.Add("http", newHTTPService("http", ln, srv.Handler(false), log), false)
+	d.group.Add("websocket", srv, false)
 	return d, nil
 }
 
@@ -190,6 +204,7 @@ func (d *daemon) kick() {
 func (d *daemon) onSyncEvent(e worker.Event) {
 	if e.Kind == worker.Delivered {
 		d.lastSync.Store(e.At.UnixNano())
+		d.synced.Store(e.Target, e.At.UTC())
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/capturestation/station/capture/enrollment/workflow/devices"
 	"github.com/capturestation/station/capture/face"
 	"github.com/capturestation/station/capture/face/liveness"
-	"github.com/capturestation/station/drivers/camera"
 	"github.com/capturestation/station/drivers/fingerprint"
 	"github.com/capturestation/station/drivers/fingerprint/uru4000"
 	"github.com/capturestation/station/drivers/fingerprint/zfm"
@@ -58,7 +57,7 @@ func (d *daemon) newWorkflow(ctx context.Context, accounts *operators.Accounts) 
 			problems = append(problems, fmt.Errorf("face detection: %w", err))
 		} else {
 			d.closers = append(d.closers, det.Close)
-			f := &devices.Face{Frames: devices.Pumped(d.camera.open, camera.Options{}), Detector: det, Device: d.camera.device}
+			f := &devices.Face{Frames: d.camHub, Detector: det, Device: d.camera.device}
 			if policy.RequireLiveness {
 				a, err := liveness.New(liveness.Options{})
 				if err != nil {

@@ -69,6 +69,23 @@ func (m *Manager) Lookup(token string) (Session, bool) {
 	return *s, true
 }
 
+// Peek returns the live session for token without marking it used: a
+// connection checking that its session still holds is not activity.
+func (m *Manager) Peek(token string) (Session, bool) {
+	if token == "" {
+		return Session{}, false
+	}
+	key := sha256.Sum256([]byte(token))
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sessions[key]
+	if !ok || m.expired(s, now) {
+		return Session{}, false
+	}
+	return *s, true
+}
+
 // Delete ends the session for token.
 func (m *Manager) Delete(token string) {
 	m.mu.Lock()

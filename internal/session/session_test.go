@@ -45,3 +45,24 @@ func TestSessionLifetime(t *testing.T) {
 		t.Fatal("unknown token accepted")
 	}
 }
+
+// Peek sees a live session without keeping it alive.
+func TestPeekIsNotActivity(t *testing.T) {
+	m := NewManager(10*time.Minute, time.Hour)
+	now := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+	m.now = func() time.Time { return now }
+	tok, _ := m.Create("amina", "operator")
+	for range 3 {
+		now = now.Add(3 * time.Minute)
+		if _, ok := m.Peek(tok); !ok {
+			t.Fatal("peek lost a live session")
+		}
+	}
+	now = now.Add(2 * time.Minute) // 11 minutes without activity
+	if _, ok := m.Peek(tok); ok {
+		t.Fatal("peeks kept an idle session alive")
+	}
+	if _, ok := m.Peek(""); ok {
+		t.Fatal("empty token accepted")
+	}
+}
