@@ -109,8 +109,9 @@ func (h *cameraHub) Close() error {
 
 // SubscribePreview implements ws.Preview for the station's camera.
 func (h *cameraHub) SubscribePreview(_ context.Context, device string, sink func(ws.Frame)) (func(), error) {
-	if device != h.device && device != "camera" {
-		return nil, fmt.Errorf("%w: no camera %q (the station's camera is %q)", ws.ErrUnavailable, device, h.device)
+	// The page names the camera by its status ID ("camera:sim"), or plainly.
+	if device != h.device && device != "camera" && device != "camera:"+h.device {
+		return nil, fmt.Errorf("%w: no camera %q (the station's camera is %q)", ws.ErrUnavailable, device, "camera:"+h.device)
 	}
 	h.mu.Lock()
 	id := h.nextID

@@ -117,7 +117,7 @@ func TestWebSocketEnrollment(t *testing.T) {
 	defer conn.Close()
 	c := &wsClient{t: t, conn: conn}
 
-	c.call("subscribe-preview", map[string]string{"device": "sim"})
+	c.call("subscribe-preview", map[string]string{"device": "camera:sim"})
 	var st struct {
 		ID    string `json:"id"`
 		Stage string `json:"stage"`

@@ -25,6 +25,8 @@ const { values: opt } = parseArgs({
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
     identity: { type: "string", default: resolve(here, "../../internal/testdata/identities/testdata/sample-identity.json") },
     timeout: { type: "string", default: "60" },
+    // The MRZ of the virtual ePassport of simulate.chip (configs/sim.yaml).
+    mrz: { type: "string", default: "P<ITAROSSI<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<<<\nTI9GORMOL4ITA8608099F3404126QBKZLS<<<<<<<<12" },
   },
 });
 for (const k of ["base", "user", "pin"]) {
@@ -235,6 +237,45 @@ test("operator UI", async (t) => {
     await visible("#confirm-dialog", "the cancel confirmation");
     await page.keyboard.press("Escape");
     assert.equal(await page.locator("#confirm-dialog").isVisible(), false, "Escape did not close the dialog");
+  });
+
+  await t.test("a complete enrollment through the wizard, with the simulated devices", async () => {
+    const complete = (step) => page.getAttribute(`#wiz-steps li[data-step=${step}]`, "data-complete").then((v) => v === "true");
+    await page.click("#wiz-steps li[data-step=document] button");
+    await page.fill("#wiz-mrz textarea[name=text]", opt.mrz);
+    await page.click("#wiz-mrz button[type=submit]");
+    await eventually("the MRZ to fill the form", async () => (await page.locator("#wiz-mrz-result dd").count()) > 0);
+    await page.click("#wiz-chip");
+    await eventually("the chip read with passive authentication passed", async () =>
+      (await page.getAttribute("#wiz-pa", "data-state")) === "ok" && complete("document"));
+    await screenshot("enroll-document");
+    await page.click("#wiz-steps li[data-step=face] button");
+    await page.click("#wiz-preview");
+    await eventually("a preview frame on the canvas", async () => Number((await page.getAttribute("#wiz-canvas", "data-seq")) || 0) > 0);
+    await screenshot("enroll-face-preview");
+    await page.click("#wiz-face");
+    await eventually("the face captured and judged live", () => complete("face"));
+    await page.click("#wiz-steps li[data-step=fingers] button");
+    const fingers = await page.locator("#wiz-fingers tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.finger));
+    for (const [i, f] of fingers.entries()) {
+      await page.click(`#wiz-fingers tr[data-finger="${f}"] button[data-i18n="finger.capture"]`);
+      await eventually(`finger ${f} captured`, async () =>
+        ["captured", "accepted"].includes(await page.getAttribute(`#wiz-fingers tr[data-finger="${f}"]`, "data-state")));
+      if (i === fingers.length - 2) await screenshot("enroll-fingers"); // before the wizard moves on
+    }
+    await eventually("the fingerprint step complete", () => complete("fingers"));
+    await screenshot("enroll-review");
+    await page.click("#wiz-steps li[data-step=confirm] button");
+    await page.click("#wiz-confirm");
+    await visible("#wiz-confirmed", "the confirmation");
+    await screenshot("enroll-confirmed");
+    await page.click("#nav a[data-page=queue]");
+    await eventually("the wizard's enrollment delivered", async () => {
+      await page.click("#queue-tabs button[data-state=delivered]");
+      await page.waitForSelector("#page-queue[data-loaded=delivered]");
+      return (await page.locator("#queue-table tbody tr[data-state=delivered]").count()) >= 2;
+    }, waitMs, 1000);
+    await screenshot("enroll-delivered");
   });
 
   await t.test("French catalogue", async () => {

@@ -155,7 +155,7 @@ export function wizardPage(app) {
 
   function showChip(d) {
     const pa = $("wiz-pa");
-    const state = d.passive ? (d.passive === "valid" ? "ok" : "critical") : "none";
+    const state = d.passive ? (d.passive === "passed" ? "ok" : d.passive === "not-checked" ? "warning" : "critical") : "none";
     pa.dataset.state = state;
     pa.textContent = d.passive ? t(state === "ok" ? "doc.pa-valid" : "doc.pa-invalid") : t("doc.pa-none");
     const rows = [];
