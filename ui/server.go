@@ -31,6 +31,9 @@ type Backend interface {
 	Retry(ctx context.Context, id, actor string) (api.QueueItem, error)
 	Purge(ctx context.Context, id, actor string) error
 	StationKey(ctx context.Context) (api.KeyInfo, error)
+	// EnrollSimulated drives count complete enrollments through the
+	// workflow with the simulated devices (the technicians' CI path).
+	EnrollSimulated(ctx context.Context, count int, actor string) ([]api.SimulatedEnrollment, error)
 	// Ready reports whether the station can take enrollments, with its checks.
 	Ready(ctx context.Context) (bool, []health.Check)
 }
@@ -133,6 +136,7 @@ func (s *Server) Handler(local bool) http.Handler {
 	mux.Handle("POST /api/v1/queue/{id}/retry", auth(operators.Operator, s.retry))
 	mux.Handle("DELETE /api/v1/queue/{id}", auth(operators.Supervisor, s.purge))
 	mux.Handle("POST /api/v1/enrollments", auth(operators.Operator, s.importEnrollment))
+	mux.Handle("POST /api/v1/enrollments/simulated", auth(operators.Technician, s.enrollSimulated))
 	mux.Handle("GET /api/v1/keys/station", auth(operators.Operator, s.stationKey))
 	mux.Handle("GET /api/v1/operators", auth(operators.Supervisor, s.listOperators))
 	mux.Handle("POST /api/v1/operators", auth(operators.Technician, s.addOperator))
@@ -331,6 +335,26 @@ func (s *Server) importEnrollment(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusOK
 	}
 	writeJSON(w, code, res)
+}
+
+// maxSimulated bounds one scripted-enrollment request.
+const maxSimulated = 1000
+
+func (s *Server) enrollSimulated(w http.ResponseWriter, r *http.Request) {
+	n := 1
+	if v := r.URL.Query().Get("count"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > maxSimulated {
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("count must be from 1 to %d", maxSimulated))
+			return
+		}
+	}
+	res, err := s.opt.Backend.EnrollSimulated(r.Context(), n, actorOf(r).name)
+	if err != nil {
+		s.fail(w, "scripted enrollment", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 func (s *Server) stationKey(w http.ResponseWriter, r *http.Request) {

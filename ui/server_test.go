@@ -32,6 +32,14 @@ func (b *backend) Status(context.Context) (api.Status, error) {
 	return api.Status{StationID: "t1", Ready: true}, nil
 }
 
+func (b *backend) EnrollSimulated(_ context.Context, count int, actor string) ([]api.SimulatedEnrollment, error) {
+	out := make([]api.SimulatedEnrollment, count)
+	for i := range out {
+		out[i] = api.SimulatedEnrollment{ID: fmt.Sprintf("sim-%d", i+1), Stage: "sealed"}
+	}
+	return out, nil
+}
+
 func (b *backend) ImportOSIAIdentity(_ context.Context, body []byte, personID, actor string) (api.EnrollResult, error) {
 	if !json.Valid(body) {
 		return api.EnrollResult{}, fmt.Errorf("%w: not JSON", api.ErrBadRequest)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -42,6 +43,8 @@ commands:
   keys show [--json]                           the station's signing key (public part)
   enroll --osia-identity FILE.json [--person-id ID] [--json]
                                                queue an enrollment from an OSIA Identity document
+  enroll --simulated [--count N] [--json]      drive complete enrollments through the workflow with
+                                               the station's simulated devices
   operators add NAME --role ROLE               create an account; the PIN or password is read from stdin
   operators list [--json]                      the accounts
   diag mrz (IMAGE... | --text 'LINE1|LINE2') [--repair] [--json]
@@ -100,7 +103,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return 1
 	}
 	c := &cli{client: api.NewClient(sock), stdin: stdin, out: stdout}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	timeout := 2 * time.Minute
+	if fs.Arg(0) == "enroll" && slices.Contains(fs.Args(), "--simulated") {
+		timeout = 24 * time.Hour // many scripted enrollments, each shown as it ends
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := c.dispatch(ctx, fs.Args()); err != nil {
 		var ue usageError
@@ -415,17 +422,26 @@ func (c *cli) keysShow(ctx context.Context, args []string) error {
 const maxImportFile = 64 << 20
 
 func (c *cli) enroll(ctx context.Context, args []string) error {
-	var asJSON bool
+	var asJSON, simulated bool
 	var file, personID string
+	var count int
 	if _, err := flags("enroll", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "")
 		fs.StringVar(&file, "osia-identity", "", "")
 		fs.StringVar(&personID, "person-id", "", "")
+		fs.BoolVar(&simulated, "simulated", false, "")
+		fs.IntVar(&count, "count", 1, "")
 	}); err != nil {
 		return err
 	}
+	if simulated {
+		if file != "" {
+			return usageError{"enroll takes --simulated or --osia-identity, not both"}
+		}
+		return c.enrollSimulated(ctx, count, asJSON)
+	}
 	if file == "" {
-		return usageError{"enroll needs --osia-identity FILE.json"}
+		return usageError{"enroll needs --osia-identity FILE.json or --simulated"}
 	}
 	f, err := os.Open(file)
 	if err != nil {
@@ -451,6 +467,44 @@ func (c *cli) enroll(ctx context.Context, args []string) error {
 		verb = "already queued"
 	}
 	fmt.Fprintf(c.out, "%s transaction %s (person %s, identity %s)\n", verb, res.TransactionID, res.PersonID, res.IdentityID)
+	return nil
+}
+
+// enrollSimulated asks the daemon for scripted enrollments one at a time,
+// showing each as it completes.
+func (c *cli) enrollSimulated(ctx context.Context, count int, asJSON bool) error {
+	if count < 1 || count > 100000 {
+		return usageError{"--count must be from 1 to 100000"}
+	}
+	var all []api.SimulatedEnrollment
+	failed := 0
+	for i := range count {
+		res, err := c.client.EnrollSimulated(ctx, 1)
+		if err != nil {
+			return fmt.Errorf("scripted enrollment %d of %d: %w", i+1, count, err)
+		}
+		for _, r := range res {
+			all = append(all, r)
+			if r.Error != "" {
+				failed++
+			}
+			if !asJSON {
+				if r.Error != "" {
+					fmt.Fprintf(c.out, "%d/%d  FAILED  %s\n", i+1, count, r.Error)
+				} else {
+					fmt.Fprintf(c.out, "%d/%d  %s  %s in %.1f s\n", i+1, count, r.ID, r.Stage, r.Milliseconds/1000)
+				}
+			}
+		}
+	}
+	if asJSON {
+		if err := c.printJSON(all); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d scripted enrollments failed", failed, count)
+	}
 	return nil
 }
 

@@ -194,3 +194,26 @@ func queueItem(it outbox.Item) api.QueueItem {
 		ErrorClass: it.LastErrorClass, Error: it.LastError,
 	}
 }
+
+// EnrollSimulated runs scripted enrollments one after the other; a failed
+// one is reported and the others go on.
+func (b *backend) EnrollSimulated(ctx context.Context, count int, actor string) ([]api.SimulatedEnrollment, error) {
+	s := b.d.cfg.Simulate
+	if !s.Chip || !s.Camera || !s.Fingerprint {
+		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, errNotSimulated)
+	}
+	out := make([]api.SimulatedEnrollment, 0, count)
+	for range count {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		start := time.Now()
+		st, err := b.d.enrollSimulated(ctx, actor)
+		r := api.SimulatedEnrollment{ID: st.ID, Stage: st.Stage.String(), Milliseconds: float64(time.Since(start).Microseconds()) / 1000}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

@@ -95,9 +95,18 @@ sync:
 simulate:
   registry: true
   registry_listen: %s
+  chip: true
+  camera: true
+  fingerprint: true
+fingerprint:
+  serial_ports: [%s]
+  usb: false
+workflow:
+  face:
+    skip_background: true
 log:
   level: warn
-`, filepath.Join(dir, "data"), httpAddr, regAddr, regAddr, regAddr)
+`, filepath.Join(dir, "data"), httpAddr, regAddr, regAddr, regAddr, filepath.Join(dir, "no-tty*"))
 	cfgPath := filepath.Join(dir, "station.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -131,6 +140,14 @@ func TestStationctlE2E(t *testing.T) {
 	if err := os.WriteFile(file, doc, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Scripted enrollments go through the workflow with the simulated
+	// chip, camera and scanners.
+	var scripted []api.SimulatedEnrollment
+	e.ctlJSON(&scripted, "enroll", "--simulated", "--count", "2")
+	if len(scripted) != 2 || scripted[0].Stage != "sealed" || scripted[1].Stage != "sealed" || scripted[0].ID == scripted[1].ID {
+		t.Fatalf("scripted enrollments: %+v", scripted)
+	}
+
 	var first, again api.EnrollResult
 	e.ctlJSON(&first, "enroll", "--osia-identity", file)
 	e.ctlJSON(&again, "enroll", "--osia-identity", file)
@@ -184,8 +201,9 @@ func TestStationctlE2E(t *testing.T) {
 	}
 	var stats osiapr.Stats
 	getJSON(ctx, t, e.registry+"/_sim/stats", &stats)
-	if stats.Persons != 2 || stats.Identities != 2 {
-		t.Fatalf("registry: %d persons, %d identities; want 2 and 2", stats.Persons, stats.Identities)
+	// Two imported, two scripted.
+	if stats.Persons != 4 || stats.Identities != 4 {
+		t.Fatalf("registry: %d persons, %d identities; want 4 and 4", stats.Persons, stats.Identities)
 	}
 
 	// The station key: JWK and PEM of the same P-256 key.
@@ -259,7 +277,7 @@ func checkTCPAPI(ctx context.Context, t *testing.T, base string) {
 	}{
 		{"/healthz", http.StatusOK, ""},
 		{"/readyz", http.StatusOK, "store"},
-		{"/metrics", http.StatusOK, "station_queue_items{state=\"delivered\"} 2"},
+		{"/metrics", http.StatusOK, "station_queue_items{state=\"delivered\"} 4"},
 		{"/metrics", http.StatusOK, "station_sync_attempts_total"},
 		{"/api/v1/status", http.StatusUnauthorized, ""},
 		{"/api/v1/queue", http.StatusUnauthorized, ""},

@@ -153,6 +153,14 @@ func (c *Client) EnrollOSIAIdentity(ctx context.Context, identity []byte, person
 }
 
 // StationKey returns the public part of the station's signing key.
+// EnrollSimulated drives count complete enrollments through the workflow
+// with the station's simulated devices.
+func (c *Client) EnrollSimulated(ctx context.Context, count int) ([]SimulatedEnrollment, error) {
+	var out []SimulatedEnrollment
+	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/enrollments/simulated?count="+strconv.Itoa(count), struct{}{}, &out)
+	return out, err
+}
+
 func (c *Client) StationKey(ctx context.Context) (KeyInfo, error) {
 	var k KeyInfo
 	return k, c.getJSON(ctx, "/api/v1/keys/station", &k)

@@ -134,3 +134,12 @@ type Error struct {
 	// Code is a stable machine-readable reason, e.g. "not_found", "low_disk".
 	Code string `json:"code,omitempty"`
 }
+
+// SimulatedEnrollment is the outcome of one scripted enrollment
+// (POST /api/v1/enrollments/simulated).
+type SimulatedEnrollment struct {
+	ID           string  `json:"id"`
+	Stage        string  `json:"stage"`
+	Error        string  `json:"error,omitempty"`
+	Milliseconds float64 `json:"milliseconds"`
+}
