@@ -25,6 +25,8 @@ const { values: opt } = parseArgs({
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
     identity: { type: "string", default: resolve(here, "../../internal/testdata/identities/testdata/sample-identity.json") },
     timeout: { type: "string", default: "60" },
+    // The registry simulator's address, for fault injection (optional).
+    registry: { type: "string" },
     // The MRZ of the virtual ePassport of simulate.chip (configs/sim.yaml).
     mrz: { type: "string", default: "P<ITAROSSI<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<<<\nTI9GORMOL4ITA8608099F3404126QBKZLS<<<<<<<<12" },
   },
@@ -179,6 +181,44 @@ test("operator UI", async (t) => {
     await page.click("#queue-tabs button[data-state=failed]");
     await page.waitForSelector("#page-queue[data-loaded=failed]");
     await screenshot("queue-failed");
+  });
+
+  await t.test("a failed item is shown with its reason and retried", async (tt) => {
+    if (!opt.registry) {
+      tt.skip("no --registry: the registry simulator's faults cannot be set");
+      return;
+    }
+    const faults = async (body) => {
+      const r = await fetch(`${opt.registry.replace(/\/$/, "")}/_sim/faults`, { method: "PUT", body, headers: { "Content-Type": "application/json" } });
+      assert.ok(r.ok, `setting the registry simulator's faults answered ${r.status}`);
+    };
+    await faults(JSON.stringify({ failRate: 1, status: 422 }));
+    const identity = await readFile(opt.identity, "utf8");
+    const res = await page.evaluate(async (body) => {
+      const s = await (await fetch("/api/v1/session")).json();
+      const r = await fetch(`/api/v1/enrollments?format=osia-identity&personId=${crypto.randomUUID()}`, {
+        method: "POST", body, headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrfToken },
+      });
+      return { status: r.status, body: await r.text() };
+    }, identity);
+    assert.equal(res.status, 201, `importing a second enrollment answered ${res.status}: ${res.body}`);
+    const tx = JSON.parse(res.body).transactionId;
+    await page.click("#nav a[data-page=queue]");
+    const row = `#queue-table tbody tr[data-state=failed]:has(td:text-is("${tx}"))`;
+    await eventually(`transaction ${tx} on the failed list`, async () => {
+      await page.click("#queue-tabs button[data-state=failed]");
+      await page.waitForSelector("#page-queue[data-loaded=failed]");
+      return (await page.locator(row).count()) === 1;
+    }, waitMs, 1000);
+    await screenshot("queue-failed-item");
+    await faults("{}");
+    await page.click(`${row} button`);
+    await eventually(`transaction ${tx} delivered after the retry`, async () => {
+      await page.click("#queue-tabs button[data-state=delivered]");
+      await page.waitForSelector("#page-queue[data-loaded=delivered]");
+      return (await page.locator(`#queue-table tbody tr[data-state=delivered]:has(td:text-is("${tx}"))`).count()) === 1;
+    }, waitMs, 1000);
+    await screenshot("queue-retried");
   });
 
   await t.test("dashboard counts the delivery", async () => {
