@@ -57,8 +57,9 @@ e2e: build
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \
 	for i in $$(seq 150); do curl -sf http://127.0.0.1:$(E2E_PORT)/healthz >/dev/null && break; sleep 0.2; done; \
 	echo 482913 | $(BIN)/stationctl --config $$tmp/sim.yaml operators add e2e --role technician >/dev/null && \
+	echo 613524 | $(BIN)/stationctl --config $$tmp/sim.yaml operators add e2e-supervisor --role supervisor >/dev/null && \
 	node ui/e2e/run.mjs --base http://127.0.0.1:$(E2E_PORT) --registry http://127.0.0.1:$(E2E_REG) \
-	  --user e2e --pin 482913 --shots $(BIN)/e2e-shots \
+	  --user e2e --pin 482913 --supervisor e2e-supervisor --supervisor-pin 613524 --shots $(BIN)/e2e-shots \
 	  || { echo "--- stationd log"; tail -50 $$tmp/stationd.log; exit 1; }
 
 race: deps

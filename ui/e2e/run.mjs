@@ -27,6 +27,9 @@ const { values: opt } = parseArgs({
     timeout: { type: "string", default: "60" },
     // The registry simulator's address, for fault injection (optional).
     registry: { type: "string" },
+    // A supervisor account, for the exception that needs an approval.
+    supervisor: { type: "string" },
+    "supervisor-pin": { type: "string" },
     // The MRZ of the virtual ePassport of simulate.chip (configs/sim.yaml).
     mrz: { type: "string", default: "P<ITAROSSI<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<<<\nTI9GORMOL4ITA8608099F3404126QBKZLS<<<<<<<<12" },
   },
@@ -298,9 +301,23 @@ test("operator UI", async (t) => {
     await page.click("#wiz-steps li[data-step=fingers] button");
     const fingers = await page.locator("#wiz-fingers tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.finger));
     for (const [i, f] of fingers.entries()) {
-      await page.click(`#wiz-fingers tr[data-finger="${f}"] button[data-i18n="finger.capture"]`);
+      const rowSel = `#wiz-fingers tr[data-finger="${f}"]`;
+      if (i === fingers.length - 1 && opt.supervisor) {
+        // The last finger is missing: a supervisor approves on this screen.
+        await page.click(`${rowSel} button[data-i18n="finger.missing"]`);
+        await visible("#confirm-dialog", "the missing-finger confirmation");
+        await page.click('#confirm-dialog button[value=yes]');
+        await visible("#approval-dialog", "the supervisor approval");
+        await page.fill("#approval-form input[name=supervisor]", opt.supervisor);
+        await page.fill("#approval-form input[name=secret]", opt["supervisor-pin"]);
+        await screenshot("enroll-supervisor-approval");
+        await page.click('#approval-dialog button[value=yes]');
+        await eventually(`finger ${f} recorded as missing`, async () => (await page.getAttribute(rowSel, "data-state")) === "missing");
+        continue;
+      }
+      await page.click(`${rowSel} button[data-i18n="finger.capture"]`);
       await eventually(`finger ${f} captured`, async () =>
-        ["captured", "accepted"].includes(await page.getAttribute(`#wiz-fingers tr[data-finger="${f}"]`, "data-state")));
+        ["captured", "accepted"].includes(await page.getAttribute(rowSel, "data-state")));
       if (i === fingers.length - 2) await screenshot("enroll-fingers"); // before the wizard moves on
     }
     await eventually("the fingerprint step complete", () => complete("fingers"));

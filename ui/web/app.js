@@ -27,6 +27,25 @@ const app = {
       d.showModal();
     });
   },
+  // approve asks a supervisor to authenticate on this screen; it resolves
+  // to {supervisor, secret}, or null when cancelled. The credentials go
+  // with the one command and are never kept.
+  approve(text) {
+    const d = $("approval-dialog");
+    const f = $("approval-form");
+    $("approval-text").textContent = text;
+    f.reset();
+    return new Promise((resolve) => {
+      d.addEventListener("close", () => {
+        const ok = d.returnValue === "yes";
+        const v = { supervisor: f.elements.supervisor.value.trim(), secret: f.elements.secret.value };
+        f.reset();
+        resolve(ok && v.supervisor && v.secret ? v : null);
+      }, { once: true });
+      d.returnValue = "no";
+      d.showModal();
+    });
+  },
   loggedIn(s) {
     this.session = s;
     $("who").textContent = t("app.who", { operator: s.operator, role: t(`role.${s.role}`) });

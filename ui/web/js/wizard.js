@@ -239,7 +239,10 @@ export function wizardPage(app) {
 
   function captureFinger(f) { send("enrollment.finger", { position: f }); }
   async function missingFinger(f) {
-    if (await app.confirm(t("finger.missing-confirm", { finger: t(`finger.${f}`) }))) send("enrollment.finger-missing", { position: f, reason: "amputated" });
+    if (!(await app.confirm(t("finger.missing-confirm", { finger: t(`finger.${f}`) })))) return;
+    // The policy may want a supervisor for exceptions: ask on this screen.
+    const approval = await app.approve(t("approval.missing-finger", { finger: t(`finger.${f}`) }));
+    if (approval) send("enrollment.finger-missing", { position: f, reason: "amputated", approval });
   }
 
   // Review and confirm.
