@@ -45,7 +45,7 @@ func (c workflowCommands) Handle(ctx context.Context, op ws.Operator, typ string
 			return nil, fmt.Errorf("%w: %s: %v", ws.ErrBadRequest, typ, err)
 		}
 	}
-	if typ != "enrollment.start" && d.ID == "" {
+	if typ != "enrollment.start" && typ != "enrollment.drafts" && d.ID == "" {
 		return nil, fmt.Errorf("%w: %s needs the enrollment id", ws.ErrBadRequest, typ)
 	}
 	reply, err := c.run(ctx, op.Name, typ, d)
@@ -57,6 +57,8 @@ func (c workflowCommands) run(ctx context.Context, actor, typ string, d commandD
 	switch typ {
 	case "enrollment.start":
 		return w.Start(ctx, actor)
+	case "enrollment.drafts":
+		return w.Drafts(ctx)
 	case "enrollment.resume":
 		return w.Resume(ctx, d.ID, actor)
 	case "enrollment.status":

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
@@ -334,10 +335,13 @@ func (s *station) kill(t *testing.T) {
 	s.done <- nil
 }
 
-// stop sends SIGTERM and expects a clean exit.
+// stop sends SIGTERM and expects a clean exit; a process already ended
+// (killed by its own cleanup) is left alone.
 func (s *station) stop(t *testing.T) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); errors.Is(err, os.ErrProcessDone) {
+		return
+	} else if err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -31,6 +31,7 @@ type stationctlEnv struct {
 	cfg      string
 	httpURL  string
 	registry string
+	st       *station // the running stationd
 }
 
 // ctl runs stationctl and returns its exit code, stdout and stderr.
@@ -111,9 +112,10 @@ log:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st := startStation(ctx, t, bin, cfgPath)
-	t.Cleanup(func() { st.stop(t) })
-	return &stationctlEnv{t: t, bin: bin, cfg: cfgPath, httpURL: "http://" + httpAddr, registry: "http://" + regAddr}
+	e := &stationctlEnv{t: t, bin: bin, cfg: cfgPath, httpURL: "http://" + httpAddr, registry: "http://" + regAddr}
+	e.st = startStation(ctx, t, bin, cfgPath)
+	t.Cleanup(func() { e.st.stop(t) }) // the station running at the end
+	return e
 }
 
 func TestStationctlE2E(t *testing.T) {

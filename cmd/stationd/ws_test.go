@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,12 +8,15 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/capturestation/station/capture/enrollment"
+	"github.com/capturestation/station/capture/enrollment/workflow"
 	"github.com/capturestation/station/internal/api"
 )
 
@@ -70,6 +72,29 @@ func (c *wsClient) call(typ string, data any) json.RawMessage {
 	}
 }
 
+// dialStation logs in over HTTP and opens the browser's websocket.
+func dialStation(t *testing.T, base, name, secret string) *wsClient {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := hc.Post(base+"/api/v1/session", "application/json", strings.NewReader(fmt.Sprintf(`{"name":%q,"secret":%q}`, name, secret)))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	u, _ := url.Parse(base)
+	hdr := http.Header{"Origin": {base}}
+	for _, ck := range jar.Cookies(u) {
+		hdr.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/api/v1/ws", hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &wsClient{t: t, conn: conn}
+}
+
 // The operator's browser drives a whole enrollment over the websocket with
 // the simulated devices, watching the camera preview.
 func TestWebSocketEnrollment(t *testing.T) {
@@ -97,25 +122,7 @@ func TestWebSocketEnrollment(t *testing.T) {
 	}
 	waitStatus(t, client, "scanners attached", func(st api.Status) bool { return len(st.Devices) >= 3 })
 
-	base := "http://" + cfg.HTTP.Listen
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	resp, err := hc.Post(base+"/api/v1/session", "application/json", bytes.NewReader([]byte(`{"name":"amina","secret":"482913"}`)))
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("login: %v %v", resp, err)
-	}
-	resp.Body.Close()
-	u, _ := url.Parse(base)
-	hdr := http.Header{"Origin": {base}}
-	for _, ck := range jar.Cookies(u) {
-		hdr.Add("Cookie", ck.Name+"="+ck.Value)
-	}
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/api/v1/ws", hdr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	c := &wsClient{t: t, conn: conn}
+	c := dialStation(t, "http://"+cfg.HTTP.Listen, "amina", "482913")
 
 	c.call("subscribe-preview", map[string]string{"device": "camera:sim"})
 	var st struct {
@@ -140,4 +147,70 @@ func TestWebSocketEnrollment(t *testing.T) {
 		t.Fatal("no preview frame reached the browser")
 	}
 	waitStatus(t, client, "delivered", func(st api.Status) bool { return st.Queue.Delivered == 1 })
+}
+
+// An enrollment survives the station being killed halfway: the sealed
+// draft is resumed after the restart and finished.
+func TestEnrollmentSurvivesAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs stationd")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	e := startSimStation(ctx, t)
+	if code, _, errOut := e.ctl("482913\n", "operators", "add", "amina", "--role", "operator"); code != 0 {
+		t.Fatalf("operators add: %s", errOut)
+	}
+	waitCtlStatus(ctx, t, e, func(st api.Status) bool { return len(st.Devices) >= 3 })
+	c := dialStation(t, e.httpURL, "amina", "482913")
+	var st struct {
+		ID    string `json:"id"`
+		Stage string `json:"stage"`
+	}
+	if err := json.Unmarshal(c.call("enrollment.start", nil), &st); err != nil || st.ID == "" {
+		t.Fatalf("start: %+v %v", st, err)
+	}
+	with := func(k string, v any) map[string]any { return map[string]any{"id": st.ID, k: v} }
+	id := map[string]any{"id": st.ID}
+	c.call("enrollment.mrz", with("text", SimulatedMRZ))
+	c.call("enrollment.chip", id)
+
+	e.st.kill(t)
+	e.st = startStation(ctx, t, e.bin, e.cfg)
+	waitCtlStatus(ctx, t, e, func(st api.Status) bool { return len(st.Devices) >= 3 })
+
+	c = dialStation(t, e.httpURL, "amina", "482913")
+	if err := json.Unmarshal(c.call("enrollment.resume", id), &st); err != nil || st.Stage != "face" {
+		t.Fatalf("resume after the kill: %+v %v (want the face step)", st, err)
+	}
+	c.call("enrollment.face", id)
+	for _, pos := range workflowFingers(t) {
+		c.call("enrollment.finger", with("position", pos))
+	}
+	if err := json.Unmarshal(c.call("enrollment.confirm", id), &st); err != nil || st.Stage != "sealed" {
+		t.Fatalf("confirm: %+v %v", st, err)
+	}
+	waitCtlStatus(ctx, t, e, func(st api.Status) bool { return st.Queue.Delivered == 1 })
+}
+
+// waitCtlStatus polls the running station's status until ok accepts it.
+func waitCtlStatus(ctx context.Context, t *testing.T, e *stationctlEnv, ok func(api.Status) bool) {
+	t.Helper()
+	client := api.NewClient(filepath.Join(filepath.Dir(e.cfg), "data", "stationd.sock"))
+	for {
+		if st, err := client.Status(ctx); err == nil && ok(st) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the station never reached the expected state")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// workflowFingers lists the fingers the default policy requires.
+func workflowFingers(t *testing.T) []enrollment.Position {
+	t.Helper()
+	return workflow.DefaultPolicy().RequiredFingers()
 }

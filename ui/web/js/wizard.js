@@ -310,11 +310,29 @@ export function wizardPage(app) {
     }
   });
 
+  // Interrupted enrollments (a crash, a power cut, a closed page) wait as
+  // drafts: list them so the operator can take one up again.
+  async function drafts() {
+    let list = [];
+    try { list = (await app.station.command("enrollment.drafts", {})) || []; } catch { /* none */ }
+    list = list.filter((d) => d.id !== w.id);
+    $("wiz-drafts").hidden = list.length === 0;
+    fill($("wiz-drafts-list"), list.map((d) => h("li", {},
+      h("span", { text: t("drafts.item", { id: d.id, stage: tv("wiz.stage", d.stage), operator: d.operator }) }), " ",
+      h("button", { type: "button", class: "small", dataset: { draft: d.id }, text: t("drafts.resume"), on: { click: () => resume(d.id) } }))));
+  }
+  async function resume(id) {
+    w.id = id;
+    const r = await send("enrollment.resume", {});
+    if (r) { $("wiz-drafts").hidden = true; drafts(); } else { w.id = ""; }
+  }
+
   let first = true;
   return {
     show() {
       if (first) { reset(); first = false; } else go(w.step);
       cameras();
+      drafts();
       say("");
     },
     hide() { stopPreview(); },
