@@ -29,6 +29,7 @@ type commandData struct {
 	Target     string                `json:"target"`
 	Biographic enrollment.Biographic `json:"biographic"`
 	Approval   *workflow.Approval    `json:"approval"`
+	What       string                `json:"what"`
 }
 
 // Handle implements ws.Commands.
@@ -59,6 +60,8 @@ func (c workflowCommands) run(ctx context.Context, actor, typ string, d commandD
 		return w.Start(ctx, actor)
 	case "enrollment.drafts":
 		return w.Drafts(ctx)
+	case "enrollment.image":
+		return c.image(ctx, d.ID, d.What)
 	case "enrollment.resume":
 		return w.Resume(ctx, d.ID, actor)
 	case "enrollment.status":

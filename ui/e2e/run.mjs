@@ -291,6 +291,8 @@ test("operator UI", async (t) => {
     await page.click("#wiz-chip");
     await eventually("the chip read with passive authentication passed", async () =>
       (await page.getAttribute("#wiz-pa", "data-state")) === "ok" && complete("document"));
+    await page.click("#wiz-steps li[data-step=document] button"); // the wizard moved on
+    await visible("#wiz-portrait", "the chip's portrait");
     await screenshot("enroll-document");
     await page.click("#wiz-steps li[data-step=face] button");
     await page.click("#wiz-preview");
@@ -321,6 +323,7 @@ test("operator UI", async (t) => {
       if (i === fingers.length - 2) await screenshot("enroll-fingers"); // before the wizard moves on
     }
     await eventually("the fingerprint step complete", () => complete("fingers"));
+    assert.ok(await page.locator("#wiz-fingers img.print[src]:not([hidden])").count() >= fingers.length - 1, "the captured prints are not shown");
     await screenshot("enroll-review");
     await page.click("#wiz-steps li[data-step=confirm] button");
     await page.click("#wiz-confirm");

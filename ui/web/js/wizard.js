@@ -41,7 +41,7 @@ export function wizardPage(app) {
 
   // Finger rows with quality bars.
   fill($("wiz-fingers").tBodies[0], fingers.map((f) => h("tr", { dataset: { finger: f } },
-    h("td", { dataset: { i18n: `finger.${f}` } }),
+    h("td", {}, h("span", { dataset: { i18n: `finger.${f}` } }), h("img", { class: "print", hidden: true, dataset: { i18nAttr: "alt:finger.image" } })),
     h("td", {}, h("div", { class: "bar", role: "meter", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0 }, h("div", { class: "fill" })),
       h("span", { class: "score" })),
     h("td", { class: "state" }),
@@ -167,6 +167,16 @@ export function wizardPage(app) {
     fill($("wiz-chip-result"), rows);
   }
 
+  // showImage puts one of the enrollment's images (the chip portrait, the
+  // captured face, a print) into an <img>.
+  async function showImage(what, img) {
+    if (!w.id || !img) return;
+    try {
+      const r = await app.station.command("enrollment.image", { id: w.id, what });
+      if (r && r.data) { img.src = `data:${r.type};base64,${r.data}`; img.hidden = false; }
+    } catch { /* not there yet */ }
+  }
+
   // Face: preview frames and the quality overlay.
   async function cameras() {
     const sel = $("wiz-camera");
@@ -290,18 +300,21 @@ export function wizardPage(app) {
           break;
         case "chip.result":
           showChip({ ...d, chipRead: true });
+          showImage("portrait", $("wiz-portrait"));
           break;
         case "face.frame":
           showFaceFrame(d);
           break;
         case "face.result":
           showFaceFrame({ ...d, run: d.run || 0 });
+          showImage("face", $("wiz-face-captured"));
           break;
         case "finger.stage":
           showFinger(d.step, undefined, d.stage);
           break;
         case "finger.result":
           showFinger(d.step, d.score, d.pass ? "captured" : "low_quality");
+          showImage(d.step, $("wiz-fingers").querySelector(`tr[data-finger="${d.step}"] img.print`));
           break;
       }
     } else if (m.type === "enrollment" && w.id && d.id === w.id && d.stage) {
