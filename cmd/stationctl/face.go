@@ -314,7 +314,7 @@ func padScene(kind string, width, height int) (camera.Scene, error) {
 		if err != nil {
 			return nil, err
 		}
-		seq, err := g.Sequence(faces.Spec{Label: l, Width: width, Height: height, Frames: 48, Seed: 1})
+		seq, err := g.Sequence(faces.Spec{Label: l, Width: width, Height: height, Frames: 48, Seed: 3})
 		if err != nil {
 			return nil, err
 		}

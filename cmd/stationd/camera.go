@@ -51,7 +51,7 @@ func newFaceCamera(cfg config.Config, h *health.Registry) (*faceCamera, error) {
 		if err != nil {
 			return nil, fmt.Errorf("simulated camera: %w", err)
 		}
-		seq, err := g.Sequence(faces.Spec{Label: faces.BonaFide, Width: 800, Height: 600, Frames: 48, Seed: 1})
+		seq, err := g.Sequence(faces.Spec{Label: faces.BonaFide, Width: 800, Height: 600, Frames: 48, Seed: 3})
 		if err != nil {
 			return nil, fmt.Errorf("simulated camera: %w", err)
 		}
