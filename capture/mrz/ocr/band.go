@@ -65,13 +65,18 @@ func prepare(crop gocv.Mat) *plane {
 	w, h := crop.Cols(), crop.Rows()
 	p := &plane{w: w, h: h, pix: make([]float32, w*h), bin: make([]bool, w*h)}
 	data, _ := norm.DataPtrFloat32()
-	for i, v := range data {
-		p.pix[i] = float32(math.Max(0, math.Min(1, float64(1-v)*2)))
-	}
-	// Otsu on the normalised values.
+	// Ink darkness in [0, 1], and its histogram for Otsu.
 	var hist [256]int
-	for _, v := range p.pix {
-		hist[int(v*255)]++
+	for i, v := range data {
+		d := (1 - v) * 2
+		switch {
+		case d < 0 || d != d: // below the paper, or NaN from a black background
+			d = 0
+		case d > 1:
+			d = 1
+		}
+		p.pix[i] = d
+		hist[int(d*255)]++
 	}
 	t := otsu(hist[:], len(p.pix))
 	for i, v := range p.pix {
