@@ -29,7 +29,6 @@ deps: check-go
 	  echo "installing Node.js and npm (browser tests)"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
 	@$(GO) mod download
-	@npm ci --prefix ui/e2e --no-audit --no-fund --loglevel=error
 
 build: deps
 	$(GO) build -o $(BIN)/ ./cmd/stationd ./cmd/stationctl ./cmd/stationsim
@@ -50,6 +49,7 @@ test: deps
 E2E_PORT ?= 18080
 E2E_REG  ?= 18090
 e2e: build
+	@[ -d ui/e2e/node_modules/playwright-core ] || npm ci --prefix ui/e2e --no-audit --no-fund --loglevel=error
 	@rm -rf $(BIN)/e2e-shots; tmp=$$(mktemp -d); \
 	sed -e "s#dir: .data/sim#dir: $$tmp/data#" -e "s#listen: 127.0.0.1:8080#listen: 127.0.0.1:$(E2E_PORT)#" \
 	    -e "s#127.0.0.1:8090#127.0.0.1:$(E2E_REG)#g" configs/sim.yaml > $$tmp/sim.yaml; \
