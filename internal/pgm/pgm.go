@@ -96,7 +96,9 @@ func headerInt(br *bufio.Reader) (int, error) {
 	}
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // Encode writes img as a binary PGM with maxval 255.
 func Encode(w io.Writer, img *image.Gray) error {

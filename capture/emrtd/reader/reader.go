@@ -95,8 +95,8 @@ type Result struct {
 	// against. CardSecurityRaw is the file.
 	CardSecurity    *passive.CardSecurityResult `json:"cardSecurity,omitempty"`
 	CardSecurityRaw []byte                      `json:"-"`
-	Chip    Check           `json:"chipAuthentication"`
-	Active  Check           `json:"activeAuthentication"`
+	Chip            Check                       `json:"chipAuthentication"`
+	Active          Check                       `json:"activeAuthentication"`
 	// Problems lists data groups that could not be parsed.
 	Problems []string `json:"problems,omitempty"`
 	// ReadSize is the READ BINARY length used: above 223 the chip and the
