@@ -1,4 +1,4 @@
-// Package tlsfiles builds the TLS client configuration of a registry
+// Package tlsfiles builds the TLS client configuration and transport of a registry
 // connection from the files the station's configuration names: a private
 // CA bundle and, for mutual TLS, a client certificate and key. Errors name
 // the configuration keys (registry.ca_file, registry.cert_file,
@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 )
 
@@ -40,4 +41,18 @@ func ClientConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 		c.Certificates = []tls.Certificate{cert}
 	}
 	return c, nil
+}
+
+// Transport returns an HTTP transport for a registry: the default one's
+// settings (proxy, timeouts) with ClientConfig's TLS and a pool sized for
+// the sync workers' parallel deliveries.
+func Transport(caFile, certFile, keyFile string) (*http.Transport, error) {
+	c, err := ClientConfig(caFile, certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = c
+	t.MaxIdleConnsPerHost = 16
+	return t, nil
 }

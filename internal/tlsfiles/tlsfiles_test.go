@@ -32,3 +32,13 @@ func TestClientConfigErrorsNameTheKey(t *testing.T) {
 		t.Fatalf("default config %+v, %v", c, err)
 	}
 }
+
+func TestTransport(t *testing.T) {
+	tr, err := Transport("", "", "")
+	if err != nil || tr.TLSClientConfig == nil || tr.TLSClientConfig.MinVersion == 0 || tr.MaxIdleConnsPerHost != 16 || tr.Proxy == nil {
+		t.Fatalf("transport %+v, %v", tr, err)
+	}
+	if _, err := Transport("/nonexistent/ca.pem", "", ""); err == nil {
+		t.Fatal("a missing CA file was accepted")
+	}
+}

@@ -3,7 +3,6 @@ package dis
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,13 +127,10 @@ func New(cfg Config) (*Connector, error) {
 	cfg.DocumentSources = slices.Clone(cfg.DocumentSources)
 	rt := cfg.Transport
 	if rt == nil {
-		tlsCfg, err := tlsConfig(cfg)
+		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = tlsCfg
-		t.MaxIdleConnsPerHost = 16
 		rt = t
 	}
 	now := cfg.Now
@@ -142,10 +138,6 @@ func New(cfg Config) (*Connector, error) {
 		now = time.Now
 	}
 	return &Connector{cfg: cfg, base: base, client: &http.Client{Transport: rt, Timeout: cfg.Timeout}, now: now}, nil
-}
-
-func tlsConfig(cfg Config) (*tls.Config, error) {
-	return tlsfiles.ClientConfig(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 }
 
 // Ping checks that the service answers (GET /api/v1/health reports UP)

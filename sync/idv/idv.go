@@ -3,7 +3,6 @@ package idv
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -150,13 +149,10 @@ func New(cfg Config) (*Connector, error) {
 	}
 	rt := cfg.Transport
 	if rt == nil {
-		tlsCfg, err := tlsConfig(cfg)
+		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = tlsCfg
-		t.MaxIdleConnsPerHost = 16
 		rt = t
 	}
 	c := &Connector{
@@ -183,10 +179,6 @@ func New(cfg Config) (*Connector, error) {
 	}
 	c.client = &http.Client{Transport: rt, Timeout: cfg.Timeout}
 	return c, nil
-}
-
-func tlsConfig(cfg Config) (*tls.Config, error) {
-	return tlsfiles.ClientConfig(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 }
 
 // Deliver sends e as one identity-verification session and returns the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,13 +81,10 @@ func New(cfg Config) (*Connector, error) {
 	}
 	rt := cfg.Transport
 	if rt == nil {
-		tlsCfg, err := tlsConfig(cfg)
+		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = tlsCfg
-		t.MaxIdleConnsPerHost = 16
 		rt = t
 	}
 	if cfg.TokenURL != "" {
@@ -111,10 +107,6 @@ func New(cfg Config) (*Connector, error) {
 		client: &http.Client{Transport: rt, Timeout: cfg.Timeout},
 		now:    time.Now,
 	}, nil
-}
-
-func tlsConfig(cfg Config) (*tls.Config, error) {
-	return tlsfiles.ClientConfig(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 }
 
 // Encode returns the Identity body the registry receives for e, signed.

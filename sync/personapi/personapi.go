@@ -3,7 +3,6 @@ package personapi
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -188,13 +187,10 @@ func New(cfg Config) (*Connector, error) {
 	}
 	rt := cfg.Transport
 	if rt == nil {
-		tlsCfg, err := tlsConfig(cfg)
+		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = tlsCfg
-		t.MaxIdleConnsPerHost = 16
 		rt = t
 	}
 	client := &http.Client{Transport: rt, Timeout: cfg.Timeout,
@@ -211,10 +207,6 @@ func absURL(s string) (*url.URL, error) {
 		return nil, errors.New("not an absolute http or https URL")
 	}
 	return u, nil
-}
-
-func tlsConfig(cfg Config) (*tls.Config, error) {
-	return tlsfiles.ClientConfig(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 }
 
 // Encode returns the body of POST /api/person for e.

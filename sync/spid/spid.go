@@ -3,7 +3,6 @@ package spid
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -121,13 +120,10 @@ func New(cfg Config) (*Connector, error) {
 	}
 	rt := cfg.Transport
 	if rt == nil {
-		tlsCfg, err := tlsConfig(cfg)
+		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = tlsCfg
-		t.MaxIdleConnsPerHost = 16
 		rt = t
 	}
 	if cfg.TokenURL != "" {
@@ -148,10 +144,6 @@ func New(cfg Config) (*Connector, error) {
 		rt = &oauth2cc.Transport{Source: src, Base: rt}
 	}
 	return &Connector{cfg: cfg, base: base, client: &http.Client{Transport: rt, Timeout: cfg.Timeout}, now: now}, nil
-}
-
-func tlsConfig(cfg Config) (*tls.Config, error) {
-	return tlsfiles.ClientConfig(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 }
 
 // answer is a SPID response, body read.
