@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	"image/draw"
 	"io"
 	"strconv"
 	"strings"
@@ -134,7 +132,7 @@ func openScanner(ctx context.Context, device string, seed int64) (fingerprint.Sc
 			return s, func() { sim.Close() }, nil
 		case "uru4000":
 			sim := uru4000.NewSimulator(uru4000.SimConfig{Model: uru4000.ModelURU4000B(), Seed: uint64(seed), AutoFinger: true, FingerDelay: 300 * time.Millisecond})
-			if err := sim.SetImage(centre(p.Image, uru4000.Width, uru4000.Height)); err != nil {
+			if err := sim.SetImage(uru4000.Platen(p.Image)); err != nil {
 				return nil, nil, err
 			}
 			s, err := uru4000.Open(ctx, sim, uru4000.ModelURU4000B(), "sim", uru4000.Options{})
@@ -146,20 +144,6 @@ func openScanner(ctx context.Context, device string, seed int64) (fingerprint.Sc
 		}
 	}
 	return nil, nil, usageError{fmt.Sprintf("unknown device %q: use zfm:/dev/ttyUSB0[@57600], uru4000[:BUS/ADDR], sim:zfm or sim:uru4000", device)}
-}
-
-// centre cuts a w×h window from the middle of img, padding with white
-// where img is smaller: a press reader's platen sees the centre of the
-// finger.
-func centre(img *image.Gray, w, h int) *image.Gray {
-	out := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range out.Pix {
-		out.Pix[i] = 255
-	}
-	b := img.Bounds()
-	off := image.Pt(b.Min.X+(b.Dx()-w)/2, b.Min.Y+(b.Dy()-h)/2)
-	draw.Draw(out, out.Bounds(), img, off, draw.Src)
-	return out
 }
 
 // splitBaud splits "PATH@BAUD"; the baud defaults to the driver's.

@@ -204,7 +204,7 @@ func (d *daemon) fingerprintFinders(ctx context.Context) ([]fingerprint.Finder, 
 		globs = append(slices.Clone(globs), path)
 		d.uruSim = uru4000.NewSimulator(uru4000.SimConfig{Model: uru4000.ModelURU4000B(), AutoFinger: true, FingerDelay: 200 * time.Millisecond})
 		d.closers = append(d.closers, d.uruSim.Close)
-		if err := d.uruSim.SetImage(centreCrop(p.Image, uru4000.Width, uru4000.Height)); err != nil {
+		if err := d.uruSim.SetImage(uru4000.Platen(p.Image)); err != nil {
 			return nil, fmt.Errorf("simulated USB fingerprint reader: %w", err)
 		}
 		finders = append(finders, staticFinder{{

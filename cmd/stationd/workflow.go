@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"sync"
 
 	"github.com/capturestation/station/capture/emrtd"
@@ -183,23 +182,4 @@ func (p *fingerPool) close() error {
 	err := p.s.Close()
 	p.s = nil
 	return err
-}
-
-// centreCrop cuts a w×h window from the middle of img, white where img is
-// smaller: what a press reader's platen sees of a finger.
-func centreCrop(img *image.Gray, w, h int) *image.Gray {
-	out := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range out.Pix {
-		out.Pix[i] = 255
-	}
-	b := img.Bounds()
-	ox, oy := b.Min.X+(b.Dx()-w)/2, b.Min.Y+(b.Dy()-h)/2
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if image.Pt(ox+x, oy+y).In(b) {
-				out.Pix[y*w+x] = img.GrayAt(ox+x, oy+y).Y
-			}
-		}
-	}
-	return out
 }

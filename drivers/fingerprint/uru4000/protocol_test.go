@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"image"
+	"image/color"
 	"math/rand/v2"
 	"testing"
 
@@ -256,4 +258,25 @@ func FuzzScramble(f *testing.F) {
 			t.Fatal("round trip failed")
 		}
 	})
+}
+
+func TestPlatenTakesTheCentre(t *testing.T) {
+	big := image.NewGray(image.Rect(0, 0, Width+20, Height+10))
+	big.SetGray(10+Width/2, 5+Height/2, color.Gray{Y: 7}) // the centre pixel
+	small := image.NewGray(image.Rect(0, 0, 10, 10))      // smaller than the glass: white around it
+	for _, tc := range []struct {
+		name string
+		in   *image.Gray
+		at   image.Point
+		want uint8
+	}{
+		{"larger print", big, image.Pt(Width/2, Height/2), 7},
+		{"smaller print, outside it", small, image.Pt(0, 0), 255},
+		{"smaller print, inside it", small, image.Pt(Width/2, Height/2), 0},
+	} {
+		got := Platen(tc.in)
+		if got.Bounds() != image.Rect(0, 0, Width, Height) || got.GrayAt(tc.at.X, tc.at.Y).Y != tc.want {
+			t.Errorf("%s: %v, pixel %v = %d, want %d", tc.name, got.Bounds(), tc.at, got.GrayAt(tc.at.X, tc.at.Y).Y, tc.want)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -156,6 +157,20 @@ func (s *Simulator) SetImage(img *image.Gray) error {
 	s.image = cp
 	s.mu.Unlock()
 	return nil
+}
+
+// Platen returns what the sensor's glass sees of a larger (or smaller)
+// print: its centre, Width by Height pixels, white where the print does not
+// reach. Its result suits SetImage.
+func Platen(img *image.Gray) *image.Gray {
+	out := image.NewGray(image.Rect(0, 0, Width, Height))
+	for i := range out.Pix {
+		out.Pix[i] = 255
+	}
+	b := img.Bounds()
+	off := image.Pt(b.Min.X+(b.Dx()-Width)/2, b.Min.Y+(b.Dy()-Height)/2)
+	draw.Draw(out, out.Bounds(), img, off, draw.Src)
+	return out
 }
 
 // PlaceFinger puts a finger on the glass.
