@@ -310,15 +310,7 @@ func padScene(kind string, width, height int) (camera.Scene, error) {
 		if l.String() != kind {
 			continue
 		}
-		g, err := faces.NewGenerator()
-		if err != nil {
-			return nil, err
-		}
-		seq, err := g.Sequence(faces.Spec{Label: l, Width: width, Height: height, Frames: 48, Seed: 3})
-		if err != nil {
-			return nil, err
-		}
-		return camera.ImageScene(seq.Len(), image.Pt(width, height), func(i int) image.Image { return seq.Frame(i) }), nil
+		return camerasim.Presentation(l, image.Pt(width, height))
 	}
 	var names []string
 	for _, l := range faces.Labels() {

@@ -47,15 +47,10 @@ func newFaceCamera(cfg config.Config, h *health.Registry) (*faceCamera, error) {
 		if fps <= 0 {
 			fps = 15
 		}
-		g, err := faces.NewGenerator()
+		scene, err := camerasim.Presentation(faces.BonaFide, image.Pt(800, 600))
 		if err != nil {
 			return nil, fmt.Errorf("simulated camera: %w", err)
 		}
-		seq, err := g.Sequence(faces.Spec{Label: faces.BonaFide, Width: 800, Height: 600, Frames: 48, Seed: 3})
-		if err != nil {
-			return nil, fmt.Errorf("simulated camera: %w", err)
-		}
-		scene := camera.ImageScene(seq.Len(), image.Pt(800, 600), func(i int) image.Image { return seq.Frame(i) })
 		dev := camerasim.NewDevice(scene, camera.SceneOptions{FPS: fps, Loop: true})
 		return &faceCamera{device: "sim", driver: "sim", mode: fmt.Sprintf("800x600@%g", fps), open: dev.Opener(), health: h}, nil
 	}

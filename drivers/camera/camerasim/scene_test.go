@@ -59,3 +59,13 @@ func TestScripts(t *testing.T) {
 		t.Error("rendered past the end")
 	}
 }
+
+func TestPresentation(t *testing.T) {
+	s, err := Presentation(faces.PrintAttack, image.Pt(320, 240))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 48 || s.Size() != image.Pt(320, 240) {
+		t.Fatalf("scene of %d frames, %v", s.Len(), s.Size())
+	}
+}
