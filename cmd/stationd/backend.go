@@ -40,7 +40,6 @@ func (b *backend) Status(ctx context.Context) (api.Status, error) {
 			Pending: s.Pending, InFlight: s.InFlight, Failed: s.Failed, Delivered: s.Delivered,
 			OldestUndelivered: s.OldestUndelivered, OldestUndeliveredID: s.OldestUndeliveredID,
 		},
-		Registry: api.Registry{Kind: d.cfg.Registry.Kind, URL: d.cfg.Registry.URL},
 	}
 	for _, r := range d.cfg.AllTargets() {
 		t := api.Registry{Name: r.Name, Kind: r.Kind, URL: r.URL}
@@ -55,10 +54,7 @@ func (b *backend) Status(ctx context.Context) (api.Status, error) {
 		}
 		st.Targets = append(st.Targets, t)
 	}
-	st.Registry.Name, st.Registry.Reachable, st.Registry.LastError = st.Targets[0].Name, st.Targets[0].Reachable, st.Targets[0].LastError
-	if ns := d.lastSync.Load(); ns != 0 {
-		st.Registry.LastSync = time.Unix(0, ns).UTC()
-	}
+	st.Registry = st.Targets[0] // the primary registry
 	st.Devices = append(d.camera.apiDevices(), d.scanners.apiDevices()...)
 	st.Refusal = d.disk.refused()
 	st.AcceptingEnrollments = st.Refusal == ""

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,8 +59,7 @@ type daemon struct {
 	uruSim   *uru4000.Simulator // the simulated USB reader of simulate.fingerprint
 	bus      *events.Bus
 	workflow *workflow.Service
-	lastSync atomic.Int64 // unix nanoseconds of the last confirmed delivery
-	synced   sync.Map     // target name → time.Time of its last confirmed delivery
+	synced   sync.Map // target name → time.Time of its last confirmed delivery
 }
 
 // openDaemon opens the store and wires every subsystem. Nothing runs until
@@ -203,7 +201,6 @@ func (d *daemon) kick() {
 // onSyncEvent records deliveries for the status page.
 func (d *daemon) onSyncEvent(e worker.Event) {
 	if e.Kind == worker.Delivered {
-		d.lastSync.Store(e.At.UnixNano())
 		d.synced.Store(e.Target, e.At.UTC())
 	}
 }
