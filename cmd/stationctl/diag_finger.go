@@ -75,7 +75,7 @@ func (c *cli) diagFinger(ctx context.Context, args []string) error {
 		return fmt.Errorf("the scanner delivered a print the quality check refuses: %w", err)
 	}
 	if out != "" {
-		if err := writePrint(out, img.Gray, img.PPI, 0.75); err != nil {
+		if err := writePrint(out, img.Gray, img.PPI, 0.75, rep.Score); err != nil {
 			return err
 		}
 	}

@@ -125,7 +125,10 @@ func toGray(img image.Image) *image.Gray {
 
 // writePrint saves a print as .pgm, .png, .wsq or .fir (an ISO/IEC
 // 19794-4:2011 record holding WSQ), by extension.
-func writePrint(path string, img *image.Gray, ppi int, bitrate float64) error {
+//
+// A .fir record carries the print's quality score: score when it is known
+// (0–100); with a negative score the print is assessed here.
+func writePrint(path string, img *image.Gray, ppi int, bitrate float64, score int) error {
 	var buf bytes.Buffer
 	var err error
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -136,10 +139,15 @@ func writePrint(path string, img *image.Gray, ppi int, bitrate float64) error {
 	case ".wsq":
 		err = wsq.Encode(&buf, img, wsq.Options{Bitrate: bitrate, PPI: ppi})
 	case ".fir":
-		var r *finger.Result
-		if r, err = finger.Assess(img, ppi); err == nil {
-			var rec []byte
-			rec, err = fingerRecord(img, ppi, bitrate, r.Score)
+		if score < 0 {
+			var r *finger.Result
+			if r, err = finger.Assess(img, ppi); err != nil {
+				break
+			}
+			score = r.Score
+		}
+		var rec []byte
+		if rec, err = fingerRecord(img, ppi, bitrate, score); err == nil {
 			buf.Write(rec)
 		}
 	default:
@@ -184,7 +192,7 @@ func (c *cli) wsqCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writePrint(out, img, ppi, bitrate); err != nil {
+	if err := writePrint(out, img, ppi, bitrate, -1); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
