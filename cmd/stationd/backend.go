@@ -194,8 +194,7 @@ func queueItem(it outbox.Item) api.QueueItem {
 // EnrollSimulated runs scripted enrollments one after the other; a failed
 // one is reported and the others go on.
 func (b *backend) EnrollSimulated(ctx context.Context, count int, actor string) ([]api.SimulatedEnrollment, error) {
-	s := b.d.cfg.Simulate
-	if !s.Chip || !s.Camera || !s.Fingerprint {
+	if !b.d.simulatedDevices() {
 		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, errNotSimulated)
 	}
 	out := make([]api.SimulatedEnrollment, 0, count)

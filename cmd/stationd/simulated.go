@@ -7,6 +7,13 @@ import (
 	"github.com/capturestation/station/capture/enrollment/workflow"
 )
 
+// simulatedDevices reports whether the chip, camera and fingerprint
+// scanners are all simulated.
+func (d *daemon) simulatedDevices() bool {
+	s := d.cfg.Simulate
+	return s.Chip && s.Camera && s.Fingerprint
+}
+
 // errNotSimulated refuses a scripted enrollment on a station whose devices
 // are not all simulated.
 var errNotSimulated = fmt.Errorf("scripted enrollments need the simulated chip, camera and fingerprint scanners (simulate.chip, simulate.camera, simulate.fingerprint)")
@@ -14,12 +21,9 @@ var errNotSimulated = fmt.Errorf("scripted enrollments need the simulated chip, 
 // enrollSimulated drives one complete enrollment through the workflow with
 // the simulated devices, exactly as the operator's UI does: MRZ (which
 // fills the form), chip, face, every required finger, review, confirm.
-// It returns the sealed enrollment's status.
+// It returns the sealed enrollment's status. The caller checks that the
+// devices are simulated (simulatedDevices).
 func (d *daemon) enrollSimulated(ctx context.Context, operator string) (workflow.Status, error) {
-	s := d.cfg.Simulate
-	if !s.Chip || !s.Camera || !s.Fingerprint {
-		return workflow.Status{}, errNotSimulated
-	}
 	w := d.workflow
 	st, err := w.Start(ctx, operator)
 	if err != nil {

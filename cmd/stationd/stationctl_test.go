@@ -34,6 +34,11 @@ type stationctlEnv struct {
 	st       *station // the running stationd
 }
 
+// client talks to the running station over its control socket.
+func (e *stationctlEnv) client() *api.Client {
+	return api.NewClient(filepath.Join(filepath.Dir(e.cfg), "data", "stationd.sock"))
+}
+
 // ctl runs stationctl and returns its exit code, stdout and stderr.
 func (e *stationctlEnv) ctl(stdin string, args ...string) (int, string, string) {
 	e.t.Helper()

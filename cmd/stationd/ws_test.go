@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -161,7 +160,7 @@ func TestEnrollmentSurvivesAKill(t *testing.T) {
 	if code, _, errOut := e.ctl("482913\n", "operators", "add", "amina", "--role", "operator"); code != 0 {
 		t.Fatalf("operators add: %s", errOut)
 	}
-	waitCtlStatus(ctx, t, e, func(st api.Status) bool { return len(st.Devices) >= 3 })
+	waitStatus(t, e.client(), "devices attached", func(st api.Status) bool { return len(st.Devices) >= 3 })
 	c := dialStation(t, e.httpURL, "amina", "482913")
 	var st struct {
 		ID    string `json:"id"`
@@ -177,7 +176,7 @@ func TestEnrollmentSurvivesAKill(t *testing.T) {
 
 	e.st.kill(t)
 	e.st = startStation(ctx, t, e.bin, e.cfg)
-	waitCtlStatus(ctx, t, e, func(st api.Status) bool { return len(st.Devices) >= 3 })
+	waitStatus(t, e.client(), "devices attached after the restart", func(st api.Status) bool { return len(st.Devices) >= 3 })
 
 	c = dialStation(t, e.httpURL, "amina", "482913")
 	if err := json.Unmarshal(c.call("enrollment.resume", id), &st); err != nil || st.Stage != "face" {
@@ -190,23 +189,7 @@ func TestEnrollmentSurvivesAKill(t *testing.T) {
 	if err := json.Unmarshal(c.call("enrollment.confirm", id), &st); err != nil || st.Stage != "sealed" {
 		t.Fatalf("confirm: %+v %v", st, err)
 	}
-	waitCtlStatus(ctx, t, e, func(st api.Status) bool { return st.Queue.Delivered == 1 })
-}
-
-// waitCtlStatus polls the running station's status until ok accepts it.
-func waitCtlStatus(ctx context.Context, t *testing.T, e *stationctlEnv, ok func(api.Status) bool) {
-	t.Helper()
-	client := api.NewClient(filepath.Join(filepath.Dir(e.cfg), "data", "stationd.sock"))
-	for {
-		if st, err := client.Status(ctx); err == nil && ok(st) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("the station never reached the expected state")
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	waitStatus(t, e.client(), "delivered", func(st api.Status) bool { return st.Queue.Delivered == 1 })
 }
 
 // workflowFingers lists the fingers the default policy requires.
