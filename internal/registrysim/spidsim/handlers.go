@@ -150,38 +150,49 @@ func (s *Simulator) duplicateOf(ut *UserTransaction) (string, int) {
 	return "", 0
 }
 
-func (s *Simulator) enroll(w http.ResponseWriter, r *http.Request) {
+// readTransaction decodes and checks the {"data": UserTransaction} body of
+// enroll (full: every member an enrollment needs) and verify, answering
+// the validation error itself when it fails.
+func (s *Simulator) readTransaction(w http.ResponseWriter, r *http.Request, full bool) (*UserTransaction, bool) {
 	var req struct {
 		Data *UserTransaction `json:"data"`
 	}
 	if !s.readJSON(w, r, &req) {
-		return
+		return nil, false
 	}
 	if req.Data == nil {
 		writeErr(w, http.StatusBadRequest, ValidationError, "data is required")
-		return
+		return nil, false
 	}
-	if errs := checkTransaction(req.Data, true); len(errs) > 0 {
+	if errs := checkTransaction(req.Data, full); len(errs) > 0 {
 		writeErr(w, http.StatusBadRequest, ValidationError, errs...)
+		return nil, false
+	}
+	return req.Data, true
+}
+
+func (s *Simulator) enroll(w http.ResponseWriter, r *http.Request) {
+	tx, ok := s.readTransaction(w, r, true)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, ok := s.byUser[req.Data.UserID]; ok {
+	if id, ok := s.byUser[tx.UserID]; ok {
 		if t := s.txs[id]; t.Status != StatusError {
 			writeErr(w, http.StatusConflict, ProcessingError, fmt.Sprintf("userId already has enroll transaction %s (status %s)", t.ID, t.Status))
 			return
 		}
 	}
-	t := &transaction{ID: s.newGUID("tg"), Type: TypeEnroll, Data: *req.Data, Status: StatusEnqueued, final: StatusOK, finalMsg: "person enrolled"}
-	if f, ok := s.forced[req.Data.UserID]; ok {
-		delete(s.forced, req.Data.UserID)
+	t := &transaction{ID: s.newGUID("tg"), Type: TypeEnroll, Data: *tx, Status: StatusEnqueued, final: StatusOK, finalMsg: "person enrolled"}
+	if f, ok := s.forced[tx.UserID]; ok {
+		delete(s.forced, tx.UserID)
 		t.final, t.finalMsg = f[0], f[1]
-	} else if guid, idx := s.duplicateOf(req.Data); guid != "" {
+	} else if guid, idx := s.duplicateOf(tx); guid != "" {
 		t.final, t.finalMsg = StatusEnrollRejected, fmt.Sprintf("anomaly: biometric index %d duplicates person %s", idx, guid)
 	}
 	s.txs[t.ID] = t
-	s.byUser[req.Data.UserID] = t.ID
+	s.byUser[tx.UserID] = t.ID
 	if s.cfg.PendingPolls < 0 {
 		s.complete(t)
 	}
@@ -313,33 +324,23 @@ func (s *Simulator) getPersonTransactionData(w http.ResponseWriter, r *http.Requ
 }
 
 func (s *Simulator) verify(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Data *UserTransaction `json:"data"`
-	}
-	if !s.readJSON(w, r, &req) {
-		return
-	}
-	if req.Data == nil {
-		writeErr(w, http.StatusBadRequest, ValidationError, "data is required")
-		return
-	}
-	if errs := checkTransaction(req.Data, false); len(errs) > 0 {
-		writeErr(w, http.StatusBadRequest, ValidationError, errs...)
+	tx, ok := s.readTransaction(w, r, false)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ref []ContentData
-	if o, ok := s.operators[req.Data.UserID]; ok && o.Status == OperatorVerified {
+	if o, ok := s.operators[tx.UserID]; ok && o.Status == OperatorVerified {
 		ref = o.Biometrics
-	} else if p, ok := s.persons[req.Data.UserID]; ok {
+	} else if p, ok := s.persons[tx.UserID]; ok {
 		ref = p.Data.Biometrics
 	} else {
 		writeErr(w, http.StatusNotFound, ProcessingError, "no enrolled person or verified operator with this userId")
 		return
 	}
-	t := &transaction{ID: s.newGUID("tv"), Type: TypeVerify, Data: *req.Data, Status: StatusSearchPending, final: StatusNotMatch, finalMsg: "biometrics do not match"}
-	for _, b := range req.Data.Biometrics {
+	t := &transaction{ID: s.newGUID("tv"), Type: TypeVerify, Data: *tx, Status: StatusSearchPending, final: StatusNotMatch, finalMsg: "biometrics do not match"}
+	for _, b := range tx.Biometrics {
 		if slices.ContainsFunc(ref, func(c ContentData) bool { return c.Index == b.Index && c.Content == b.Content }) {
 			t.final, t.finalMsg = StatusMatch, "biometrics match"
 			break
