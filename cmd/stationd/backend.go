@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,7 +56,7 @@ func (b *backend) Status(ctx context.Context) (api.Status, error) {
 		st.Targets = append(st.Targets, t)
 	}
 	st.Registry = st.Targets[0] // the primary registry
-	st.Devices = append(d.camera.apiDevices(), d.scanners.apiDevices()...)
+	st.Devices = slices.Concat(d.camera.apiDevices(), d.docCam.apiDevices(), d.scanners.apiDevices())
 	st.Refusal = d.disk.refused()
 	st.AcceptingEnrollments = st.Refusal == ""
 	return st, nil

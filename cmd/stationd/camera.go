@@ -10,84 +10,142 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/capturestation/station/capture/mrz"
 	"github.com/capturestation/station/drivers/camera"
 	"github.com/capturestation/station/drivers/camera/camerasim"
 	"github.com/capturestation/station/internal/api"
 	"github.com/capturestation/station/internal/config"
 	"github.com/capturestation/station/internal/health"
 	"github.com/capturestation/station/internal/testdata/faces"
+	"github.com/capturestation/station/internal/testdata/mrzpages"
 )
 
-// componentCamera is the health component of the face camera.
-const componentCamera = "devices/camera"
+// The station's cameras: the status kind, the first part of the device ID
+// and of the health component ("devices/<kind>").
+const (
+	kindCamera         = "camera"
+	kindDocumentCamera = "document-camera"
+)
 
-// faceCamera is the configured camera: how to open it (for the capture
+// shareFaceCamera is the document_camera.device that films documents with
+// the face camera.
+const shareFaceCamera = "camera"
+
+// stationCamera is a configured camera: how to open it (for the capture
 // steps and the preview), and whether it is there now.
-type faceCamera struct {
-	device string // as configured, or "sim"
-	driver string // v4l2, file, stream or sim
-	mode   string // requested mode, e.g. 640x480@15
-	path   string // the file that must exist for the camera to be present; "" when it cannot be checked
-	open   camera.Opener
-	health *health.Registry
+type stationCamera struct {
+	kind    string // kindCamera or kindDocumentCamera
+	section string // its configuration section, for messages
+	device  string // as configured, or "sim"
+	driver  string // v4l2, file, stream or sim
+	mode    string // requested mode, e.g. 640x480@15
+	path    string // the file that must exist for the camera to be present; "" when it cannot be checked
+	open    camera.Opener
+	health  *health.Registry
 
 	present atomic.Bool
 }
 
 var videoIndex = regexp.MustCompile(`^[0-9]+$`)
 
-// newFaceCamera returns the configured camera, or nil when there is none.
-func newFaceCamera(cfg config.Config, h *health.Registry) (*faceCamera, error) {
-	c := cfg.Camera
-	mode := fmt.Sprintf("%dx%d@%g", c.Width, c.Height, c.FPS)
+// newFaceCamera returns the configured face camera, or nil when there is none.
+func newFaceCamera(cfg config.Config, h *health.Registry) (*stationCamera, error) {
 	if cfg.Simulate.Camera {
 		// A generated bona fide subject (a textured head that moves and
 		// blinks), which the workflow's quality and liveness checks accept.
-		fps := c.FPS
-		if fps <= 0 {
-			fps = 15
-		}
+		fps := simFPS(cfg.Camera)
 		scene, err := camerasim.Presentation(faces.BonaFide, image.Pt(800, 600))
 		if err != nil {
 			return nil, fmt.Errorf("simulated camera: %w", err)
 		}
 		dev := camerasim.NewDevice(scene, camera.SceneOptions{FPS: fps, Loop: true})
-		return &faceCamera{device: "sim", driver: "sim", mode: fmt.Sprintf("800x600@%g", fps), open: dev.Opener(), health: h}, nil
+		return simulatedCamera(kindCamera, "camera", fmt.Sprintf("800x600@%g", fps), dev, h), nil
 	}
+	return configuredCamera(kindCamera, "camera", cfg.Camera, h), nil
+}
+
+// newDocumentCamera returns the configured document camera, or nil when
+// there is none or when the face camera films documents too (shared). The
+// simulated one's scene is released by closeScene.
+func newDocumentCamera(cfg config.Config, h *health.Registry) (cam *stationCamera, shared bool, closeScene func() error, err error) {
+	if cfg.Simulate.DocumentCamera {
+		fps := simFPS(cfg.DocumentCamera)
+		g, err := mrzpages.New()
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("simulated document camera: %w", err)
+		}
+		page, err := g.DataPage(1, mrz.SplitLines(SimulatedMRZ))
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("simulated document camera: %w", err)
+		}
+		scene, err := camerasim.NewDocumentScene(page, image.Pt(1280, 960), fps)
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("simulated document camera: %w", err)
+		}
+		dev := camerasim.NewDevice(scene, camera.SceneOptions{FPS: fps, Loop: true})
+		return simulatedCamera(kindDocumentCamera, "document_camera", fmt.Sprintf("1280x960@%g", fps), dev, h), false, scene.Close, nil
+	}
+	if cfg.DocumentCamera.Device == shareFaceCamera {
+		return nil, true, nil, nil
+	}
+	return configuredCamera(kindDocumentCamera, "document_camera", cfg.DocumentCamera, h), false, nil, nil
+}
+
+// simFPS is the simulated cameras' frame rate: the configured one, or 15.
+func simFPS(c config.Camera) float64 {
+	if c.FPS > 0 {
+		return c.FPS
+	}
+	return 15
+}
+
+func simulatedCamera(kind, section, mode string, dev *camerasim.Device, h *health.Registry) *stationCamera {
+	return &stationCamera{kind: kind, section: section, device: "sim", driver: "sim", mode: mode, open: dev.Opener(), health: h}
+}
+
+// configuredCamera returns the camera of a configuration section, or nil
+// when its device is empty.
+func configuredCamera(kind, section string, c config.Camera, h *health.Registry) *stationCamera {
 	if c.Device == "" {
-		return nil, nil
+		return nil
 	}
-	fc := &faceCamera{device: c.Device, mode: mode, health: h,
+	sc := &stationCamera{kind: kind, section: section, device: c.Device, mode: fmt.Sprintf("%dx%d@%g", c.Width, c.Height, c.FPS), health: h,
 		open: camera.Config{Device: c.Device, Width: c.Width, Height: c.Height, FPS: c.FPS, MJPG: c.MJPG}.Opener()}
 	switch {
 	case videoIndex.MatchString(c.Device):
-		fc.driver, fc.path = "v4l2", "/dev/video"+c.Device
+		sc.driver, sc.path = "v4l2", "/dev/video"+c.Device
 	case strings.HasPrefix(c.Device, "/dev/video"):
-		fc.driver, fc.path = "v4l2", c.Device
+		sc.driver, sc.path = "v4l2", c.Device
 	case strings.Contains(c.Device, "://"):
-		fc.driver = "stream"
+		sc.driver = "stream"
 	default:
-		fc.driver, fc.path = "file", c.Device
+		sc.driver, sc.path = "file", c.Device
 	}
-	return fc, nil
+	return sc
 }
 
+// id is the camera's device ID in the status and the preview commands.
+func (sc *stationCamera) id() string { return sc.kind + ":" + sc.device }
+
+// component is the camera's health component.
+func (sc *stationCamera) component() string { return "devices/" + sc.kind }
+
 // Serve checks every interval that the camera is there, and reports it.
-func (fc *faceCamera) Serve(ctx context.Context, interval time.Duration) error {
+func (sc *stationCamera) Serve(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	first := true
 	for {
 		present := true
-		if fc.path != "" {
-			_, err := os.Stat(fc.path)
+		if sc.path != "" {
+			_, err := os.Stat(sc.path)
 			present = err == nil
 		}
-		if was := fc.present.Swap(present); first || was != present {
+		if was := sc.present.Swap(present); first || was != present {
 			if present {
-				fc.health.Set(componentCamera, health.OK, fmt.Sprintf("camera %s (%s)", fc.device, fc.driver))
+				sc.health.Set(sc.component(), health.OK, fmt.Sprintf("%s %s (%s)", sc.kind, sc.device, sc.driver))
 			} else {
-				fc.health.Set(componentCamera, health.Warning, fmt.Sprintf("camera %s not found: plug it in, or check camera.device", fc.device))
+				sc.health.Set(sc.component(), health.Warning, fmt.Sprintf("%s %s not found: plug it in, or check %s.device", sc.kind, sc.device, sc.section))
 			}
 			first = false
 		}
@@ -100,13 +158,13 @@ func (fc *faceCamera) Serve(ctx context.Context, interval time.Duration) error {
 }
 
 // apiDevices lists the camera for the status page when it is present.
-func (fc *faceCamera) apiDevices() []api.Device {
-	if fc == nil || !fc.present.Load() {
+func (sc *stationCamera) apiDevices() []api.Device {
+	if sc == nil || !sc.present.Load() {
 		return nil
 	}
-	model := "camera " + fc.mode
-	if fc.driver == "sim" {
-		model = "simulated camera " + fc.mode
+	model := sc.kind + " " + sc.mode
+	if sc.driver == "sim" {
+		model = "simulated " + model
 	}
-	return []api.Device{{Kind: "camera", ID: "camera:" + fc.device, Driver: fc.driver, Vendor: "", Model: model, Path: fc.device}}
+	return []api.Device{{Kind: sc.kind, ID: sc.id(), Driver: sc.driver, Model: model, Path: sc.device}}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,12 +15,13 @@ import (
 	"github.com/capturestation/station/ui/ws"
 )
 
-// cameraHub shares the one camera between the face step and the browsers'
-// live previews: a camera device can be opened once, so a single pump runs
-// while anyone needs frames, and stops when the last user leaves.
+// cameraHub shares one camera between the capture steps (face, document)
+// and the browsers' live previews: a camera device can be opened once, so a
+// single pump runs while anyone needs frames, and stops when the last user
+// leaves.
 type cameraHub struct {
-	open   camera.Opener
-	device string
+	open camera.Opener
+	id   string // the device ID of the status and the preview frames
 
 	mu      sync.Mutex
 	users   int
@@ -32,8 +34,8 @@ type cameraHub struct {
 	nextID  int
 }
 
-func newCameraHub(open camera.Opener, device string) *cameraHub {
-	return &cameraHub{open: open, device: device, latest: gocv.NewMat(), changed: make(chan struct{}), sinks: map[int]func(ws.Frame){}}
+func newCameraHub(open camera.Opener, id string) *cameraHub {
+	return &cameraHub{open: open, id: id, latest: gocv.NewMat(), changed: make(chan struct{}), sinks: map[int]func(ws.Frame){}}
 }
 
 // acquire starts the pump for the first user.
@@ -89,7 +91,7 @@ func (h *cameraHub) run(ctx context.Context, done chan struct{}) {
 		if len(sinks) > 0 && time.Since(lastPreview) >= time.Second/15 {
 			lastPreview = time.Now()
 			if buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, f.Mat, []int{gocv.IMWriteJpegQuality, 70}); err == nil {
-				fr := ws.Frame{Device: h.device, Seq: uint32(seq), Width: f.Mat.Cols(), Height: f.Mat.Rows(), JPEG: append([]byte(nil), buf.GetBytes()...)}
+				fr := ws.Frame{Device: h.id, Seq: uint32(seq), Width: f.Mat.Cols(), Height: f.Mat.Rows(), JPEG: append([]byte(nil), buf.GetBytes()...)}
 				buf.Close()
 				for _, s := range sinks {
 					s(fr)
@@ -107,12 +109,8 @@ func (h *cameraHub) Close() error {
 	return h.latest.Close()
 }
 
-// SubscribePreview implements ws.Preview for the station's camera.
-func (h *cameraHub) SubscribePreview(_ context.Context, device string, sink func(ws.Frame)) (func(), error) {
-	// The page names the camera by its status ID ("camera:sim"), or plainly.
-	if device != h.device && device != "camera" && device != "camera:"+h.device {
-		return nil, fmt.Errorf("%w: no camera %q (the station's camera is %q)", ws.ErrUnavailable, device, "camera:"+h.device)
-	}
+// subscribe adds a preview sink; the returned function removes it.
+func (h *cameraHub) subscribe(sink func(ws.Frame)) func() {
 	h.mu.Lock()
 	id := h.nextID
 	h.nextID++
@@ -127,10 +125,27 @@ func (h *cameraHub) SubscribePreview(_ context.Context, device string, sink func
 			h.mu.Unlock()
 			h.release()
 		})
-	}, nil
+	}
 }
 
-// Open implements devices.FrameSource: the face step's frames.
+// previews implements ws.Preview for the station's cameras. The page names
+// a camera by its status ID ("camera:sim", "document-camera:sim") or by
+// its kind alone.
+type previews []*cameraHub
+
+func (p previews) SubscribePreview(_ context.Context, device string, sink func(ws.Frame)) (func(), error) {
+	ids := make([]string, 0, len(p))
+	for _, h := range p {
+		kind, _, _ := strings.Cut(h.id, ":")
+		if device == h.id || device == kind {
+			return h.subscribe(sink), nil
+		}
+		ids = append(ids, h.id)
+	}
+	return nil, fmt.Errorf("%w: no camera %q (the station's cameras: %s)", ws.ErrUnavailable, device, strings.Join(ids, ", "))
+}
+
+// Open implements devices.FrameSource: a capture step's frames.
 func (h *cameraHub) Open(context.Context) (devices.FrameStream, error) {
 	h.acquire()
 	h.mu.Lock()
@@ -139,7 +154,7 @@ func (h *cameraHub) Open(context.Context) (devices.FrameStream, error) {
 	return &hubStream{h: h, seen: seen}, nil
 }
 
-// hubStream gives one face attempt the camera's frames, each newer than
+// hubStream gives one capture the camera's frames, each newer than
 // the last it took.
 type hubStream struct {
 	h      *cameraHub

@@ -72,6 +72,8 @@ func (c workflowCommands) run(ctx context.Context, actor, typ string, d commandD
 		return w.SetBiographic(ctx, d.ID, actor, d.Biographic)
 	case "enrollment.mrz":
 		return w.ScanMRZ(ctx, d.ID, actor, d.Text)
+	case "enrollment.mrz-camera":
+		return w.ScanDocument(ctx, d.ID, actor)
 	case "enrollment.chip":
 		return w.ReadChip(ctx, d.ID, actor, d.CAN)
 	case "enrollment.accept-chip-failure":

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,8 +55,10 @@ type daemon struct {
 	workers  []*worker.Worker // one per target
 	disk     *diskGuard
 	scanners *scanners
-	camera   *faceCamera        // nil without a camera
-	camHub   *cameraHub         // shares the camera between the face step and previews
+	camera   *stationCamera     // the face camera; nil without one
+	camHub   *cameraHub         // shares the face camera between the face step and previews
+	docCam   *stationCamera     // the document camera; nil without one, or when the face camera films documents
+	docHub   *cameraHub         // the document step's frames: the document camera's hub, or camHub when shared
 	uruSim   *uru4000.Simulator // the simulated USB reader of simulate.fingerprint
 	bus      *events.Bus
 	workflow *workflow.Service
@@ -143,8 +146,22 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 		return nil, err
 	}
 	if d.camera != nil {
-		d.camHub = newCameraHub(d.camera.open, d.camera.device)
+		d.camHub = newCameraHub(d.camera.open, d.camera.id())
 		d.closers = append(d.closers, d.camHub.Close)
+	}
+	docCam, shared, closeScene, err := newDocumentCamera(cfg, d.health)
+	if err != nil {
+		return nil, err
+	}
+	if closeScene != nil {
+		d.closers = append(d.closers, closeScene)
+	}
+	switch {
+	case docCam != nil:
+		d.docCam, d.docHub = docCam, newCameraHub(docCam.open, docCam.id())
+		d.closers = append(d.closers, d.docHub.Close)
+	case shared:
+		d.docHub = d.camHub // nil without a face camera: no document camera either
 	}
 	d.bus = events.NewBus(1024)
 
@@ -161,8 +178,14 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 		Bus:      d.bus,
 		Commands: workflowCommands{w: d.workflow},
 	}
-	if d.camHub != nil {
-		uiOpt.Preview = d.camHub
+	var hubs previews
+	for _, h := range []*cameraHub{d.camHub, d.docHub} {
+		if h != nil && !slices.Contains(hubs, h) {
+			hubs = append(hubs, h)
+		}
+	}
+	if len(hubs) > 0 {
+		uiOpt.Preview = hubs
 	}
 	srv := ui.New(uiOpt)
 	sock, err := listenSocket(cfg.SocketPath(), cfg.Data.SocketGroup)
@@ -181,8 +204,10 @@ func openDaemon(ctx context.Context, cfg config.Config, environ []string, log *s
 	}
 	d.group.Add("purge", service.Func(func(ctx context.Context) error { return d.outbox.ServePurge(ctx, 10*time.Minute) }), true)
 	d.group.Add("fingerprint", d.scanners, true)
-	if d.camera != nil {
-		d.group.Add("camera", service.Func(func(ctx context.Context) error { return d.camera.Serve(ctx, cfg.Fingerprint.Poll) }), true)
+	for _, c := range []*stationCamera{d.camera, d.docCam} {
+		if c != nil {
+			d.group.Add(c.kind, service.Func(func(ctx context.Context) error { return c.Serve(ctx, cfg.Fingerprint.Poll) }), true)
+		}
 	}
 	d.group.Add("disk", service.Func(func(ctx context.Context) error { return d.disk.serve(ctx, 15*time.Second) }), true)
 	d.group.Add("control", newHTTPService("control", sock, srv.Handler(true), log), false)

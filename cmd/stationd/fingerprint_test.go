@@ -112,7 +112,7 @@ func TestDaemonReportsTheCamera(t *testing.T) {
 			t.Fatal(err)
 		}
 		st := waitStatus(t, client, "camera gone", func(st api.Status) bool { return len(st.Devices) == 0 })
-		i := slices.IndexFunc(st.Health, func(c health.Check) bool { return c.Component == componentCamera })
+		i := slices.IndexFunc(st.Health, func(c health.Check) bool { return c.Component == "devices/"+kindCamera })
 		if i < 0 || st.Health[i].Level != health.Warning || !strings.Contains(st.Health[i].Message, "camera.device") {
 			t.Fatalf("camera health %+v", st.Health)
 		}

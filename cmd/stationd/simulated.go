@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/capturestation/station/capture/enrollment/workflow"
@@ -20,7 +21,8 @@ var errNotSimulated = fmt.Errorf("scripted enrollments need the simulated chip, 
 
 // enrollSimulated drives one complete enrollment through the workflow with
 // the simulated devices, exactly as the operator's UI does: MRZ (which
-// fills the form), chip, face, every required finger, review, confirm.
+// fills the form; read on the simulated document camera when there is one,
+// else typed), chip, face, every required finger, review, confirm.
 // It returns the sealed enrollment's status. The caller checks that the
 // devices are simulated (simulatedDevices).
 func (d *daemon) enrollSimulated(ctx context.Context, operator string) (workflow.Status, error) {
@@ -34,7 +36,15 @@ func (d *daemon) enrollSimulated(ctx context.Context, operator string) (workflow
 		_ = w.Cancel(context.WithoutCancel(ctx), id, operator, "scripted enrollment failed at "+step)
 		return workflow.Status{ID: id}, fmt.Errorf("scripted enrollment %s, %s: %w", id, step, err)
 	}
-	if _, err := w.ScanMRZ(ctx, id, operator, SimulatedMRZ); err != nil {
+	if d.cfg.Simulate.DocumentCamera {
+		m, err := w.ScanDocument(ctx, id, operator)
+		if err == nil && !m.MRZ.Valid {
+			err = errors.New("the document camera's reading has wrong check digits")
+		}
+		if err != nil {
+			return fail("MRZ", err)
+		}
+	} else if _, err := w.ScanMRZ(ctx, id, operator, SimulatedMRZ); err != nil {
 		return fail("MRZ", err)
 	}
 	policy := w.Policy()

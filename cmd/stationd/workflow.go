@@ -13,6 +13,7 @@ import (
 	"github.com/capturestation/station/capture/enrollment/workflow/devices"
 	"github.com/capturestation/station/capture/face"
 	"github.com/capturestation/station/capture/face/liveness"
+	"github.com/capturestation/station/capture/mrz/ocr"
 	"github.com/capturestation/station/drivers/fingerprint"
 	"github.com/capturestation/station/drivers/fingerprint/uru4000"
 	"github.com/capturestation/station/drivers/fingerprint/zfm"
@@ -67,6 +68,18 @@ func (d *daemon) newWorkflow(ctx context.Context, accounts *operators.Accounts) 
 				}
 			}
 			opt.Face = f
+		}
+	}
+	if d.docHub != nil {
+		r, err := ocr.NewReader()
+		if err != nil {
+			problems = append(problems, fmt.Errorf("MRZ reader: %w", err))
+		} else {
+			name := d.camera.id()
+			if d.docCam != nil {
+				name = d.docCam.id()
+			}
+			opt.Document = &devices.Document{Frames: d.docHub, Reader: r, Device: name}
 		}
 	}
 	if err := errors.Join(problems...); err != nil {

@@ -10,11 +10,12 @@ import (
 	"github.com/capturestation/station/internal/api"
 )
 
-// A scripted enrollment goes through the workflow with the simulated chip,
-// camera and scanners, and reaches the registry simulator.
+// A scripted enrollment goes through the workflow with the simulated
+// document camera, chip, camera and scanners, and reaches the registry
+// simulator.
 func TestDaemonScriptedEnrollment(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	cfg.Simulate.Chip, cfg.Simulate.Camera, cfg.Simulate.Fingerprint = true, true, true
+	cfg.Simulate.Chip, cfg.Simulate.Camera, cfg.Simulate.Fingerprint, cfg.Simulate.DocumentCamera = true, true, true, true
 	cfg.Fingerprint.Poll = 100 * time.Millisecond
 	cfg.Workflow.Face.SkipBackground = true
 	if err := cfg.Validate(); err != nil {

@@ -95,11 +95,12 @@ func dialStation(t *testing.T, base, name, secret string) *wsClient {
 }
 
 // The operator's browser drives a whole enrollment over the websocket with
-// the simulated devices, watching the camera preview.
+// the simulated devices, watching the cameras' previews: the MRZ is read on
+// the document camera.
 func TestWebSocketEnrollment(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.HTTP.Listen = freePort(t)
-	cfg.Simulate.Chip, cfg.Simulate.Camera, cfg.Simulate.Fingerprint = true, true, true
+	cfg.Simulate.Chip, cfg.Simulate.Camera, cfg.Simulate.Fingerprint, cfg.Simulate.DocumentCamera = true, true, true, true
 	cfg.Fingerprint.Poll = 100 * time.Millisecond
 	cfg.Workflow.Face.SkipBackground = true
 	ctx, cancel := context.WithCancel(context.Background())
@@ -119,11 +120,11 @@ func TestWebSocketEnrollment(t *testing.T) {
 	if err := client.AddOperator(ctx, api.NewOperator{Name: "amina", Role: "operator", Secret: "482913"}); err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, client, "scanners attached", func(st api.Status) bool { return len(st.Devices) >= 3 })
+	waitStatus(t, client, "cameras and scanners attached", func(st api.Status) bool { return len(st.Devices) >= 4 })
 
 	c := dialStation(t, "http://"+cfg.HTTP.Listen, "amina", "482913")
 
-	c.call("subscribe-preview", map[string]string{"device": "camera:sim"})
+	c.call("subscribe-preview", map[string]string{"device": "document-camera:sim"})
 	var st struct {
 		ID    string `json:"id"`
 		Stage string `json:"stage"`
@@ -133,7 +134,20 @@ func TestWebSocketEnrollment(t *testing.T) {
 	}
 	id := map[string]any{"id": st.ID}
 	with := func(k string, v any) map[string]any { return map[string]any{"id": st.ID, k: v} }
-	c.call("enrollment.mrz", with("text", SimulatedMRZ))
+	var m struct {
+		MRZ struct {
+			Lines []string `json:"lines"`
+			Valid bool     `json:"valid"`
+		} `json:"mrz"`
+	}
+	if err := json.Unmarshal(c.call("enrollment.mrz-camera", id), &m); err != nil || !m.MRZ.Valid || strings.Join(m.MRZ.Lines, "\n") != SimulatedMRZ {
+		t.Fatalf("MRZ from the document camera: %+v %v", m, err)
+	}
+	if c.frames == 0 {
+		t.Fatal("no document camera frame reached the browser")
+	}
+	c.frames = 0
+	c.call("subscribe-preview", map[string]string{"device": "camera:sim"})
 	c.call("enrollment.chip", id)
 	c.call("enrollment.face", id)
 	for _, pos := range d.workflow.Policy().RequiredFingers() {

@@ -34,7 +34,11 @@ type Config struct {
 	Sync        Sync        `yaml:"sync"`
 	Fingerprint Fingerprint `yaml:"fingerprint"`
 	Camera      Camera      `yaml:"camera"`
-	Chip        Chip        `yaml:"chip"`
+	// DocumentCamera films the document's data page for the MRZ reader.
+	// Its device "camera" shares the face camera (the operator holds the
+	// page up to it); empty means none (the MRZ is typed or scanned).
+	DocumentCamera Camera `yaml:"document_camera"`
+	Chip           Chip   `yaml:"chip"`
 	// Workflow is the deployment's enrollment policy (set in the file).
 	Workflow workflow.Policy `yaml:"workflow"`
 	Simulate Simulate        `yaml:"simulate"`
@@ -54,7 +58,7 @@ type Chip struct {
 	ShortAPDUs bool `yaml:"short_apdus"`
 }
 
-// Camera is the station's face camera.
+// Camera is one of the station's cameras.
 type Camera struct {
 	// Device is a device index ("0"), a V4L2 device ("/dev/video0"), a
 	// video file or a stream URL; empty means no camera.
@@ -233,6 +237,10 @@ type Simulate struct {
 	// Camera replaces camera.device by a simulated camera filming a
 	// subject who arrives, moves, blinks and turns.
 	Camera bool `yaml:"camera"`
+	// DocumentCamera replaces document_camera.device by a simulated
+	// document camera filming the data page of the virtual ePassport of
+	// Chip (its MRZ) being put down and held under it.
+	DocumentCamera bool `yaml:"document_camera"`
 	// Chip replaces the PC/SC reader by a virtual ePassport (ICAO 9303
 	// specimen data, PACE, signed by a test PKI that is also trusted).
 	Chip bool `yaml:"chip"`
@@ -264,9 +272,11 @@ func Default() Config {
 		},
 		Fingerprint: Fingerprint{SerialBaud: 57600, USB: true, Poll: 2 * time.Second},
 		Camera:      Camera{Width: 640, Height: 480, FPS: 15},
-		Workflow:    workflow.DefaultPolicy(),
-		Simulate:    Simulate{RegistryListen: "127.0.0.1:8090"},
-		Log:         Log{Level: "info", Format: "text"},
+		// MRZ characters need about 15 pixels each: a high resolution.
+		DocumentCamera: Camera{Width: 1920, Height: 1080, FPS: 15, MJPG: true},
+		Workflow:       workflow.DefaultPolicy(),
+		Simulate:       Simulate{RegistryListen: "127.0.0.1:8090"},
+		Log:            Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -432,8 +442,14 @@ func (c Config) Validate() error {
 			bad("fingerprint.serial_ports", "bad pattern %q: %v", g, err)
 		}
 	}
-	if c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.Width > 7680 || c.Camera.Height > 4320 || c.Camera.FPS < 0 || c.Camera.FPS > 120 {
-		bad("camera.width", "camera.width/height must be 0 to 7680×4320 and camera.fps 0 to 120")
+	for _, nc := range []struct {
+		name string
+		cam  Camera
+	}{{"camera", c.Camera}, {"document_camera", c.DocumentCamera}} {
+		name, cam := nc.name, nc.cam
+		if cam.Width < 0 || cam.Height < 0 || cam.Width > 7680 || cam.Height > 4320 || cam.FPS < 0 || cam.FPS > 120 {
+			bad(name+".width", "%s.width/height must be 0 to 7680×4320 and %s.fps 0 to 120", name, name)
+		}
 	}
 	if err := c.Workflow.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("config: workflow: %w", err))

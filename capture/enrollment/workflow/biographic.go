@@ -86,25 +86,33 @@ func (s *Service) ScanMRZ(ctx context.Context, id, actor, text string) (MRZResul
 		return MRZResult{}, fmt.Errorf("scan MRZ: %w: %w", ErrInvalidInput, perr)
 	}
 	var res MRZResult
-	res.MRZ = m
 	st, err := s.simple(ctx, id, actor, "enrollment.mrz", StageBiographic, func(d *Draft) (map[string]string, error) {
-		birth, expiry := m.RawDates()
-		d.MRZ = &MRZState{Lines: m.Lines, Format: m.Format.String(), Valid: m.Valid, DocumentNumber: m.DocumentNumber, Birth: birth, Expiry: expiry}
-		doc := enrollment.Document{Type: documentType(m), Number: m.DocumentNumber, IssuingState: m.IssuingState,
-			DateOfExpiry: mrzDate(m.DateOfExpiry), MRZ: strings.Join(m.Lines, "\n")}
-		// A new scan replaces the document and forgets an earlier chip read
-		// (it may belong to another document).
-		d.Enrollment.Documents = []enrollment.Document{doc}
-		d.Chip = nil
-		d.Exceptions = without(d.Exceptions, ExceptionChip, "document")
-		res.Filled, res.Conflicts = fillFromMRZ(&d.Enrollment.Biographic, m)
-		return map[string]string{"format": m.Format.String(), "valid": fmt.Sprint(m.Valid), "repairs": fmt.Sprint(len(m.Repairs))}, nil
+		detail := recordMRZ(d, m, &res)
+		detail["source"] = "text"
+		return detail, nil
 	})
 	if err != nil {
 		return MRZResult{}, err
 	}
 	res.Status = st
 	return res, nil
+}
+
+// recordMRZ makes m the draft's document and fills the empty biographic
+// fields from it; it returns the audit detail.
+func recordMRZ(d *Draft, m *mrz.MRZ, res *MRZResult) map[string]string {
+	birth, expiry := m.RawDates()
+	d.MRZ = &MRZState{Lines: m.Lines, Format: m.Format.String(), Valid: m.Valid, DocumentNumber: m.DocumentNumber, Birth: birth, Expiry: expiry}
+	doc := enrollment.Document{Type: documentType(m), Number: m.DocumentNumber, IssuingState: m.IssuingState,
+		DateOfExpiry: mrzDate(m.DateOfExpiry), MRZ: strings.Join(m.Lines, "\n")}
+	// A new scan replaces the document and forgets an earlier chip read
+	// (it may belong to another document).
+	d.Enrollment.Documents = []enrollment.Document{doc}
+	d.Chip = nil
+	d.Exceptions = without(d.Exceptions, ExceptionChip, "document")
+	res.MRZ = m
+	res.Filled, res.Conflicts = fillFromMRZ(&d.Enrollment.Biographic, m)
+	return map[string]string{"format": m.Format.String(), "valid": fmt.Sprint(m.Valid), "repairs": fmt.Sprint(len(m.Repairs))}
 }
 
 func without(ex []Exception, kind ExceptionKind, target string) []Exception {

@@ -29,6 +29,12 @@ const (
 	// the verdict (Access, Passive, Genuine).
 	EventChipStep   = "chip.step"
 	EventChipResult = "chip.result"
+	// EventDocumentFrame is the judgement of one camera frame of the
+	// document's data page (Frame, Pass when the check digits hold, Score
+	// the confidence in percent, Advice); EventDocumentResult the reading's
+	// outcome. Neither carries the MRZ.
+	EventDocumentFrame  = "document.frame"
+	EventDocumentResult = "document.result"
 	// EventFaceFrame is the judgement of one preview frame (Frame, Pass,
 	// Score, Run of Need, Advice); EventFaceResult the attempt's outcome.
 	EventFaceFrame  = "face.frame"
@@ -55,7 +61,7 @@ type StageEvent struct {
 // event type are empty.
 type CaptureEvent struct {
 	ID       string `json:"id"`
-	Step     string `json:"step"` // "chip", "face" or a finger position
+	Step     string `json:"step"` // "chip", "document", "face" or a finger position
 	Stage    string `json:"stage,omitempty"`
 	Frame    int    `json:"frame,omitempty"`
 	Pass     bool   `json:"pass"`

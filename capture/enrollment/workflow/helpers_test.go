@@ -55,9 +55,10 @@ type station struct {
 
 // stationDevices are the devices a station is built with.
 type stationDevices struct {
-	chip    workflow.ChipReader
-	face    workflow.FaceCapturer
-	fingers workflow.FingerScanner
+	chip     workflow.ChipReader
+	document workflow.DocumentReader
+	face     workflow.FaceCapturer
+	fingers  workflow.FingerScanner
 }
 
 func newStation(t *testing.T, p workflow.Policy, dev stationDevices) *station {
@@ -103,7 +104,7 @@ func (st *station) open() {
 	st.svc, err = workflow.New(db, workflow.Options{
 		StationID: "station-1", Policy: &p, Sealer: st.outbox, Targets: []string{"osia"}, Audit: st.log,
 		Approver: workflow.AccountsApprover{Accounts: st.acc}, Events: st.bus,
-		Chip: st.devices.chip, Face: st.devices.face, Fingers: st.devices.fingers, Logger: slog.New(slog.DiscardHandler),
+		Chip: st.devices.chip, Document: st.devices.document, Face: st.devices.face, Fingers: st.devices.fingers, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)

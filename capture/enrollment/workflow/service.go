@@ -39,10 +39,11 @@ type Options struct {
 	Approver Approver
 	// Events receives progress events; nil discards them.
 	Events Publisher
-	// Chip, Face and Fingers are the devices.
-	Chip    ChipReader
-	Face    FaceCapturer
-	Fingers FingerScanner
+	// Chip, Document, Face and Fingers are the devices.
+	Chip     ChipReader
+	Document DocumentReader
+	Face     FaceCapturer
+	Fingers  FingerScanner
 	// Clock is the time source; time.Now when nil.
 	Clock func() time.Time
 	// Logger logs IDs and stages (never personal data); slog.Default when nil.
@@ -63,6 +64,7 @@ type Service struct {
 	approver Approver
 	pub      Publisher
 	chip     ChipReader
+	document DocumentReader
 	face     FaceCapturer
 	fingers  FingerScanner
 	now      func() time.Time
@@ -90,7 +92,7 @@ func New(db *store.DB, opts Options) (*Service, error) {
 	s := &Service{
 		db: db, log: opts.Audit, policy: p, station: opts.StationID, sealer: opts.Sealer,
 		targets: append([]string(nil), opts.Targets...), approver: opts.Approver, pub: opts.Events,
-		chip: opts.Chip, face: opts.Face, fingers: opts.Fingers, now: opts.Clock, logger: opts.Logger,
+		chip: opts.Chip, document: opts.Document, face: opts.Face, fingers: opts.Fingers, now: opts.Clock, logger: opts.Logger,
 		busy: map[string]bool{},
 	}
 	if s.pub == nil {

@@ -1,0 +1,146 @@
+package devices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/capturestation/station/capture/enrollment/workflow"
+	"github.com/capturestation/station/capture/mrz/ocr"
+)
+
+// DefaultDocumentFrames bounds a document reading when Document.MaxFrames
+// is zero: about ten seconds of a camera at 15 frames a second.
+const DefaultDocumentFrames = 150
+
+// Document reads the MRZ of the document's data page on a camera with the
+// OCR reader. A reading is trusted when its check digits hold in two frames
+// that agree character for character; failing that, when the frames run
+// out, the best valid reading, else the best reading seen.
+type Document struct {
+	Frames FrameSource
+	// Reader is the MRZ reader (safe for concurrent use, shared).
+	Reader *ocr.Reader
+	// Device names the camera.
+	Device string
+	// MaxFrames bounds the frames judged; DefaultDocumentFrames when zero.
+	MaxFrames int
+	// Clock dates the reading (the MRZ's century rule); time.Now when nil.
+	Clock func() time.Time
+}
+
+var _ workflow.DocumentReader = (*Document)(nil)
+
+// ReadDocument implements workflow.DocumentReader.
+func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.DocumentFrame)) (*workflow.DocumentScan, error) {
+	if d.Frames == nil || d.Reader == nil {
+		return nil, fmt.Errorf("%w: no document camera or MRZ reader", workflow.ErrNoDevice)
+	}
+	limit := d.MaxFrames
+	if limit <= 0 {
+		limit = DefaultDocumentFrames
+	}
+	now := time.Now
+	if d.Clock != nil {
+		now = d.Clock
+	}
+	stream, err := d.Frames.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer stream.Close()
+	gray := gocv.NewMat()
+	defer gray.Close()
+	var (
+		best, lastValid *ocr.Result
+		frames          int
+	)
+	scan := func(r *ocr.Result) *workflow.DocumentScan {
+		return &workflow.DocumentScan{Lines: slices.Clone(r.Lines), Confidence: r.MeanConfidence(), Frames: frames, Device: d.Device}
+	}
+	for frames < limit {
+		m, err := stream.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if frames == 0 {
+				return nil, fmt.Errorf("camera: %w", err)
+			}
+			break // the camera stopped: judge what was seen
+		}
+		frames++
+		if m.Empty() {
+			m.Close()
+			continue
+		}
+		err = toGray(m, &gray)
+		m.Close()
+		if err != nil {
+			return nil, err
+		}
+		res, err := d.Reader.Read(gray, now())
+		f := workflow.DocumentFrame{Frame: frames, Advice: workflow.AdviceNoMRZ}
+		switch {
+		case errors.Is(err, ocr.ErrNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("read the MRZ: %w", err)
+		default:
+			valid := res.MRZ != nil && res.MRZ.Valid
+			f.Found, f.Valid, f.Confidence, f.Advice = true, valid, res.MeanConfidence(), workflow.AdviceUnreadable
+			if valid {
+				f.Advice = workflow.AdviceConfirming
+				if lastValid != nil && slices.Equal(lastValid.Lines, res.Lines) {
+					f.Advice = workflow.AdviceRead
+				}
+			}
+		}
+		if progress != nil {
+			progress(f)
+		}
+		if res == nil {
+			continue
+		}
+		if f.Advice == workflow.AdviceRead {
+			return scan(res), nil
+		}
+		if f.Valid {
+			lastValid = res
+		}
+		if best == nil || rank(res) > rank(best) {
+			best = res
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w in %d frames: put the data page flat under the camera with the whole MRZ in view", ocr.ErrNotFound, frames)
+	}
+	return scan(best), nil
+}
+
+// rank orders readings: valid before invalid, then by confidence.
+func rank(r *ocr.Result) float64 {
+	v := r.MeanConfidence()
+	if r.MRZ != nil && r.MRZ.Valid {
+		v++
+	}
+	return v
+}
+
+// toGray converts a camera frame (BGR, or already grey) to grey.
+func toGray(m gocv.Mat, gray *gocv.Mat) error {
+	switch m.Channels() {
+	case 1:
+		m.CopyTo(gray)
+	case 3:
+		gocv.CvtColor(m, gray, gocv.ColorBGRToGray)
+	case 4:
+		gocv.CvtColor(m, gray, gocv.ColorBGRAToGray)
+	default:
+		return fmt.Errorf("camera: frame with %d channels", m.Channels())
+	}
+	return nil
+}
