@@ -285,9 +285,16 @@ test("operator UI", async (t) => {
   await t.test("a complete enrollment through the wizard, with the simulated devices", async () => {
     const complete = (step) => page.getAttribute(`#wiz-steps li[data-step=${step}]`, "data-complete").then((v) => v === "true");
     await page.click("#wiz-steps li[data-step=document] button");
+    // Typed (or keyboard-wedge) MRZ text, then the document camera's reading.
     await page.fill("#wiz-mrz textarea[name=text]", opt.mrz);
     await page.click("#wiz-mrz button[type=submit]");
     await eventually("the MRZ to fill the form", async () => (await page.locator("#wiz-mrz-result dd").count()) > 0);
+    await eventually("a document camera frame on the canvas", async () => Number((await page.getAttribute("#wiz-doc-canvas", "data-seq")) || 0) > 0);
+    await page.evaluate(() => { document.getElementById("wiz-mrz-result").textContent = ""; });
+    await page.click("#wiz-mrz-camera");
+    await eventually("the MRZ read on the document camera", async () =>
+      (await page.getAttribute("#wiz-doc-overlay", "data-state")) === "ok" && (await page.locator("#wiz-mrz-result dd .badge[data-state=ok]").count()) > 0);
+    await screenshot("enroll-document-camera");
     await page.click("#wiz-chip");
     await eventually("the chip read with passive authentication passed", async () =>
       (await page.getAttribute("#wiz-pa", "data-state")) === "ok" && complete("document"));

@@ -95,7 +95,7 @@ func (s *DocumentScene) Size() image.Point { return s.size }
 // PoseAt returns the document's pose in frame i.
 func (s *DocumentScene) PoseAt(i int) DocumentPose {
 	t := float64(i%max(s.total, 1)) / s.fps
-	held := DocumentPose{X: 0.5, Y: 0.52, Width: 0.82}
+	held := DocumentPose{X: 0.5, Y: 0.47, Width: 0.82}
 	switch {
 	case t < docAway:
 		return DocumentPose{Away: true}

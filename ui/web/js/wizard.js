@@ -30,9 +30,10 @@ export function wizardPage(app) {
     busy: false,
     drawing: false,
     pendingFrame: null,
+    docCamera: "", // the camera that films documents: the document camera, else the face camera
   };
-  const canvas = $("wiz-canvas");
-  const ctx2d = canvas.getContext("2d");
+  // Preview frames go to the canvas of the step on screen.
+  const canvases = { face: $("wiz-canvas"), document: $("wiz-doc-canvas") };
 
   // Step list: buttons, so they are reachable by keyboard and touch.
   fill($("wiz-steps"), steps.map((s, i) => h("li", { dataset: { step: s } },
@@ -114,7 +115,9 @@ export function wizardPage(app) {
     $("page-wizard").dataset.step = name;
     $("wiz-prev").disabled = w.step === 0;
     $("wiz-next").disabled = w.step === steps.length - 1;
-    if (name === "face") startPreview(); else stopPreview();
+    if (name === "face") startPreview($("wiz-camera").value);
+    else if (name === "document") startPreview(w.docCamera);
+    else stopPreview();
   }
 
   // Biographic.
@@ -137,6 +140,11 @@ export function wizardPage(app) {
   $("wiz-mrz").elements.text.addEventListener("keydown", (ev) => {
     // A keyboard-wedge MRZ scanner ends with Enter; Ctrl+Enter submits too.
     if (ev.key === "Enter" && ev.ctrlKey) { ev.preventDefault(); ev.target.form.requestSubmit(); }
+  });
+  $("wiz-mrz-camera").addEventListener("click", async () => {
+    showDocFrame({ advice: "no_mrz" });
+    const r = await send("enrollment.mrz-camera", {});
+    if (r) showMRZ(r);
   });
   $("wiz-chip").addEventListener("click", () => {
     $("wiz-chip-progress").querySelector(".label").textContent = t("doc.chip-reading");
@@ -177,27 +185,38 @@ export function wizardPage(app) {
     } catch { /* not there yet */ }
   }
 
-  // Face: preview frames and the quality overlay.
+  function showDocFrame(d) {
+    const o = $("wiz-doc-overlay");
+    o.dataset.state = d.pass ? "ok" : (d.advice === "no_mrz" ? "warning" : "critical");
+    o.querySelector(".verdict").textContent = tv("doc.frame", d.advice || d.outcome);
+    o.querySelector(".score").textContent = d.score ? t("doc.confidence", { score: num(d.score) }) : "";
+  }
+
+  // Cameras: the face step's choice, and the document camera.
   async function cameras() {
     const sel = $("wiz-camera");
     let devs = [];
-    try { devs = ((await fetchStatus()).devices || []).filter((d) => d.kind === "camera"); } catch { /* none */ }
-    fill(sel, devs.length ? devs.map((d) => h("option", { value: d.id, text: d.model || d.id }))
+    try { devs = (await fetchStatus()).devices || []; } catch { /* none */ }
+    const faceCams = devs.filter((d) => d.kind === "camera");
+    fill(sel, faceCams.length ? faceCams.map((d) => h("option", { value: d.id, text: d.model || d.id }))
       : h("option", { value: "", text: t("face.no-camera") }));
+    const doc = devs.find((d) => d.kind === "document-camera") || faceCams[0];
+    w.docCamera = doc ? doc.id : "";
+    $("wiz-doc-preview").hidden = !w.docCamera;
+    if (steps[w.step] === "document") startPreview(w.docCamera);
   }
 
-  async function startPreview() {
-    const dev = $("wiz-camera").value;
+  async function startPreview(dev) {
     if (!dev) return;
     try {
       await app.station.subscribePreview(dev);
-      $("wiz-overlay").dataset.state = "waiting";
+      if (steps[w.step] === "face") $("wiz-overlay").dataset.state = "waiting";
     } catch (e) { sayError(e); }
   }
 
   function stopPreview() { if (app.station.preview) app.station.unsubscribePreview().catch(() => {}); }
 
-  $("wiz-preview").addEventListener("click", startPreview);
+  $("wiz-preview").addEventListener("click", () => startPreview($("wiz-camera").value));
   $("wiz-face").addEventListener("click", () => send("enrollment.face", { device: $("wiz-camera").value }));
 
   app.station.addEventListener("frame", (ev) => {
@@ -210,10 +229,12 @@ export function wizardPage(app) {
     while (w.pendingFrame) {
       const f = w.pendingFrame;
       w.pendingFrame = null;
+      const canvas = canvases[steps[w.step]];
+      if (!canvas) continue;
       try {
         const bmp = await createImageBitmap(new Blob([f.jpeg], { type: "image/jpeg" }));
         if (canvas.width !== bmp.width || canvas.height !== bmp.height) { canvas.width = bmp.width; canvas.height = bmp.height; }
-        ctx2d.drawImage(bmp, 0, 0);
+        canvas.getContext("2d").drawImage(bmp, 0, 0);
         bmp.close();
         canvas.dataset.seq = String(f.seq);
       } catch { /* a broken frame: skip it */ }
@@ -283,6 +304,7 @@ export function wizardPage(app) {
     for (const f of fingers) showFinger(f, 0, "pending");
     showChip({});
     fill($("wiz-mrz-result"));
+    $("wiz-doc-overlay").dataset.state = "none";
     $("wiz-confirmed").hidden = true;
     go(0);
   }
@@ -301,6 +323,10 @@ export function wizardPage(app) {
         case "chip.result":
           showChip({ ...d, chipRead: true });
           showImage("portrait", $("wiz-portrait"));
+          break;
+        case "document.frame":
+        case "document.result":
+          showDocFrame(d);
           break;
         case "face.frame":
           showFaceFrame(d);
