@@ -1,7 +1,8 @@
 // Package devices connects the enrollment workflow to the station's capture
 // devices: the camera (face quality, auto-capture, ISO/IEC 19794-5 token
-// images and liveness, with OpenCV through capture/face), and the eMRTD chip
-// reader (ICAO 9303 part 11 reading and passive authentication through
+// images and liveness, with OpenCV through capture/face), the document
+// camera (the MRZ read frame by frame with capture/mrz/ocr), and the eMRTD
+// chip reader (ICAO 9303 part 11 reading and passive authentication through
 // capture/emrtd/reader). Fingerprint scanners need no adapter: every
 // drivers/fingerprint.Scanner is a workflow.FingerScanner.
 //

@@ -13,9 +13,13 @@ import (
 	"github.com/capturestation/station/capture/mrz/ocr"
 )
 
-// DefaultDocumentFrames bounds a document reading when Document.MaxFrames
-// is zero: about ten seconds of a camera at 15 frames a second.
-const DefaultDocumentFrames = 150
+// Bounds of a document reading when Document.MaxFrames or MaxTime is zero:
+// frames judged (ten seconds of a camera at 15 frames a second) and time
+// (frames without an MRZ take the reader longest).
+const (
+	DefaultDocumentFrames = 150
+	DefaultDocumentTime   = 12 * time.Second
+)
 
 // Document reads the MRZ of the document's data page on a camera with the
 // OCR reader. A reading is trusted when its check digits hold in two frames
@@ -29,6 +33,8 @@ type Document struct {
 	Device string
 	// MaxFrames bounds the frames judged; DefaultDocumentFrames when zero.
 	MaxFrames int
+	// MaxTime bounds the reading; DefaultDocumentTime when zero.
+	MaxTime time.Duration
 	// Clock dates the reading (the MRZ's century rule); time.Now when nil.
 	Clock func() time.Time
 }
@@ -40,10 +46,14 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 	if d.Frames == nil || d.Reader == nil {
 		return nil, fmt.Errorf("%w: no document camera or MRZ reader", workflow.ErrNoDevice)
 	}
-	limit := d.MaxFrames
+	limit, maxTime := d.MaxFrames, d.MaxTime
 	if limit <= 0 {
 		limit = DefaultDocumentFrames
 	}
+	if maxTime <= 0 {
+		maxTime = DefaultDocumentTime
+	}
+	start := time.Now()
 	now := time.Now
 	if d.Clock != nil {
 		now = d.Clock
@@ -62,7 +72,7 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 	scan := func(r *ocr.Result) *workflow.DocumentScan {
 		return &workflow.DocumentScan{Lines: slices.Clone(r.Lines), Confidence: r.MeanConfidence(), Frames: frames, Device: d.Device}
 	}
-	for frames < limit {
+	for frames < limit && time.Since(start) < maxTime {
 		m, err := stream.Next(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -116,7 +126,7 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 		}
 	}
 	if best == nil {
-		return nil, fmt.Errorf("%w in %d frames: put the data page flat under the camera with the whole MRZ in view", ocr.ErrNotFound, frames)
+		return nil, fmt.Errorf("%w in %d frames (%s): put the data page flat under the camera with the whole MRZ in view", ocr.ErrNotFound, frames, time.Since(start).Round(time.Second))
 	}
 	return scan(best), nil
 }
