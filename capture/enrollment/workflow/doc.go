@@ -1,7 +1,8 @@
 // Package workflow is the enrollment state machine of a capture station: it
 // takes one applicant from the start through biographic data, the identity
-// document (MRZ scan that fills the form, chip read with the chip portrait and
-// the passive-authentication verdict), the face (live preview events,
+// document (MRZ typed, scanned or read on the document camera, which fills
+// the form; chip read with the chip portrait and the passive-authentication
+// verdict), the face (live preview events,
 // ISO/IEC 29794-5 style quality, auto-capture, liveness per ISO/IEC 30107),
 // the fingerprints (single fingers or 4-4-2 slaps, NFIQ 2 style quality,
 // missing-finger exceptions with OSIA reasons) to the review, and seals the
