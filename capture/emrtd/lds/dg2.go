@@ -10,18 +10,48 @@ import (
 // ImageFormat is the encoding of an image.
 type ImageFormat string
 
-// Image formats of ISO/IEC 19794-5:2005 (image data type 0 and 1).
+// Image formats of ISO/IEC 19794-5:2005 (image data type 0 and 1), also
+// used for the JPEG and JPEG 2000 codes of ISO/IEC 39794-5.
 const (
 	ImageJPEG     ImageFormat = "JPEG"
 	ImageJPEG2000 ImageFormat = "JPEG2000"
 )
 
-// Limits of the ISO/IEC 19794-5 decoder.
+// FaceStandard names the standard a face image was encoded with.
+type FaceStandard string
+
+// Face image standards of a DG2 biometric data block.
+const (
+	// FaceISO19794 is an ISO/IEC 19794-5:2005 face record, in a data
+	// block tagged 5F2E.
+	FaceISO19794 FaceStandard = "ISO/IEC 19794-5:2005"
+	// FaceISO39794 is an ISO/IEC 39794-5:2019 face image data block, in
+	// a data block tagged 7F2E.
+	FaceISO39794 FaceStandard = "ISO/IEC 39794-5:2019"
+)
+
+// String returns the standard's reference.
+func (s FaceStandard) String() string { return string(s) }
+
+// Format owner and format types of the biometric header (87 and 88), as
+// registered with the CBEFF registration authority (IBIA).
+const (
+	// FormatOwnerSC37 is ISO/IEC JTC 1/SC 37, owner of both face formats.
+	FormatOwnerSC37 uint16 = 0x0101
+	// FormatTypeFace19794 is the ISO/IEC 19794-5 face image format.
+	FormatTypeFace19794 uint16 = 0x0008
+	// FormatTypeFace39794 is the ISO/IEC 39794-5 face image format in
+	// tagged binary encoding ("g3-binary-face-image").
+	FormatTypeFace39794 uint16 = 0x002A
+)
+
+// Limits of the face decoders.
 const (
 	// MaxBiometricTemplates bounds the biometric information templates
 	// (7F60) of one DG2.
 	MaxBiometricTemplates = 16
-	// MaxFaceImages bounds the facial images of one 19794-5 record.
+	// MaxFaceImages bounds the facial images of one 19794-5 record and
+	// the representation blocks of one 39794-5 data block.
 	MaxFaceImages = 16
 )
 
@@ -49,6 +79,10 @@ type FeaturePoint struct {
 // facial information block, its feature points, the image information
 // block and the image. The numeric codes are those of the standard
 // (§5.5 and §5.7).
+//
+// A face read from an ISO/IEC 39794-5 data block has Extensible set; the
+// 19794-5 fields are then filled from it where a counterpart exists (see
+// ExtensibleFace) and are 0 otherwise.
 type FaceImage struct {
 	// Gender: 0 unspecified, 1 male, 2 female, 0xFF unknown.
 	Gender uint8
@@ -81,6 +115,17 @@ type FaceImage struct {
 	Quality uint16
 	// Image is the encoded image.
 	Image []byte
+	// Extensible holds the ISO/IEC 39794-5 data of the face; nil for a
+	// face of an ISO/IEC 19794-5 record.
+	Extensible *ExtensibleFace
+}
+
+// Standard returns the standard the face was encoded with.
+func (f *FaceImage) Standard() FaceStandard {
+	if f.Extensible != nil {
+		return FaceISO39794
+	}
+	return FaceISO19794
 }
 
 // BiometricHeader is a biometric header template (A1, ISO/IEC 7816-11 as
@@ -96,7 +141,9 @@ type BiometricHeader struct {
 	// stored.
 	CreationDate, ValidityPeriod, Creator []byte
 	// FormatOwner (87) and FormatType (88) identify the data block format:
-	// 0101 and 0008 for ISO/IEC 19794-5.
+	// 0101 and 0008 for ISO/IEC 19794-5, 0101 and 002A for ISO/IEC
+	// 39794-5. They are reported, not checked: the data block's tag
+	// selects the decoder.
 	FormatOwner, FormatType uint16
 }
 
@@ -105,7 +152,8 @@ type BiometricHeader struct {
 type BiometricTemplate struct {
 	// Header is the biometric header template (A1).
 	Header BiometricHeader
-	// Faces are the images of the 19794-5 record in the data block.
+	// Faces are the images of the data block: the facial images of a
+	// 19794-5 record or the representations of a 39794-5 data block.
 	Faces []FaceImage
 }
 
@@ -127,12 +175,13 @@ func (d *DG2) Faces() []FaceImage {
 // ParseDG2 parses EF.DG2: template 75 holding a biometric information group
 // template (7F61) with the number of instances (02) and that many biometric
 // information templates (7F60), each with a biometric header template (A1)
-// and a biometric data block (5F2E) holding an ISO/IEC 19794-5:2005 face
-// record.
+// and a biometric data block: 5F2E holding an ISO/IEC 19794-5:2005 face
+// record, or 7F2E holding (inside an A1 object) an ISO/IEC 39794-5:2019
+// face image data block.
 //
-// A data block tagged 7F2E (ISO/IEC 39794-5) and a 19794-5 record of
-// another version give an error wrapping ErrUnsupported. Images are copied
-// out of b.
+// A 19794-5 record of another version and a 39794-5 block of another
+// generation give an error wrapping ErrUnsupported. Images are copied out
+// of b.
 func ParseDG2(b []byte) (*DG2, error) {
 	top, l, err := openFile("EF.DG2", b, tlv.Tag(TagDG2))
 	if err != nil {
@@ -211,7 +260,10 @@ func parseBiometricTemplate(l loc, o tlv.Object) (BiometricTemplate, error) {
 	}
 	bl := l.at(block.Tag.String())
 	if block.Tag == 0x7F2E {
-		return t, bl.unsupported("ISO/IEC 39794-5 face data is not supported; only ISO/IEC 19794-5:2005 is")
+		if t.Faces, err = parseExtensibleBlock(bl, *block); err != nil {
+			return t, err
+		}
+		return t, nil
 	}
 	if t.Faces, err = parseFaceRecord(bl, block.Value); err != nil {
 		return t, err
@@ -427,16 +479,25 @@ func BuildFaceRecord(faces []FaceImage) []byte {
 // should not be empty. The header names format owner 0101 and format
 // type 0008, biometric type 02 (face).
 func BuildDG2(faces []FaceImage) []byte {
-	parts := [][]byte{tlv.Encode(0x02, []byte{byte(len(faces))})}
+	blocks := make([][]byte, 0, len(faces))
 	for _, f := range faces {
+		blocks = append(blocks, tlv.Encode(0x5F2E, BuildFaceRecord([]FaceImage{f})))
+	}
+	return buildDG2(FormatTypeFace19794, blocks)
+}
+
+// buildDG2 returns an EF.DG2 with one biometric information template per
+// encoded data block, whose headers name formatType.
+func buildDG2(formatType uint16, blocks [][]byte) []byte {
+	parts := [][]byte{tlv.Encode(0x02, []byte{byte(len(blocks))})}
+	for _, b := range blocks {
 		header := tlv.EncodeConstructed(0xA1,
 			tlv.Encode(0x80, []byte{0x01, 0x01}),
 			tlv.Encode(0x81, []byte{0x02}),
 			tlv.Encode(0x82, []byte{0x00}),
-			tlv.Encode(0x87, []byte{0x01, 0x01}),
-			tlv.Encode(0x88, []byte{0x00, 0x08}))
-		parts = append(parts, tlv.EncodeConstructed(0x7F60, header,
-			tlv.Encode(0x5F2E, BuildFaceRecord([]FaceImage{f}))))
+			tlv.Encode(0x87, binary.BigEndian.AppendUint16(nil, FormatOwnerSC37)),
+			tlv.Encode(0x88, binary.BigEndian.AppendUint16(nil, formatType)))
+		parts = append(parts, tlv.EncodeConstructed(0x7F60, header, b))
 	}
 	return tlv.EncodeConstructed(tlv.Tag(TagDG2), tlv.EncodeConstructed(0x7F61, parts...))
 }

@@ -68,6 +68,9 @@ func TestParseDG2(t *testing.T) {
 			if got := d.Faces(); !reflect.DeepEqual(got, tt.faces) {
 				t.Fatalf("faces differ after the round trip")
 			}
+			if got := d.Faces()[0].Standard(); got != FaceISO19794 {
+				t.Fatalf("standard %s", got)
+			}
 			h := d.Templates[0].Header
 			if h.FormatOwner != 0x0101 || h.FormatType != 0x0008 || string(h.Type) != "\x02" || string(h.Version) != "\x01\x01" {
 				t.Fatalf("header %+v", h)
@@ -183,7 +186,7 @@ func TestParseDG2Malformed(t *testing.T) {
 		{"format type of 3 bytes", dg2With(tlv.EncodeConstructed(0xA1, tlv.Encode(0x87, []byte{1, 1}), tlv.Encode(0x88, []byte{0, 0, 8})), block), ErrMalformed, "A1/88"},
 		{"data block missing", dg2With(stdHeader()), ErrMalformed, "7F60[1]/5F2E"},
 		{"two data blocks", dg2With(stdHeader(), block, block), ErrMalformed, "7F60[1]/5F2E"},
-		{"39794-5 data block", dg2With(stdHeader(), tlv.EncodeConstructed(0x7F2E, tlv.Encode(0xA1, []byte{1}))), ErrUnsupported, "7F60[1]/7F2E"},
+		{"39794-5 data block that does not decode", dg2With(stdHeader(), tlv.EncodeConstructed(0x7F2E, tlv.Encode(0xA1, []byte{1}))), ErrMalformed, "7F60[1]/7F2E/A1"},
 		{"not FAC", dg2WithRecord(patched(func(r []byte) []byte { r[0] = 'X'; return r })), ErrMalformed, "5F2E: face record header"},
 		{"19794-5:2011", dg2WithRecord(patched(func(r []byte) []byte { copy(r[4:], "030\x00"); return r })), ErrUnsupported, "5F2E: face record header"},
 		{"bad version", dg2WithRecord(patched(func(r []byte) []byte { copy(r[4:], "0A0\x00"); return r })), ErrMalformed, "5F2E: face record header"},

@@ -9,12 +9,14 @@ import (
 // Sentinel errors. Every error returned by a parser of this package is an
 // *Error wrapping one of them.
 var (
-	// ErrMalformed reports a file that does not follow ICAO 9303 part 10 or
-	// ISO/IEC 19794-5: a wrong tag, a length pointing past the data, a
-	// missing mandatory element, an impossible count or value.
+	// ErrMalformed reports a file that does not follow ICAO 9303 part 10,
+	// ISO/IEC 19794-5 or ISO/IEC 39794-5: a wrong tag, a length pointing
+	// past the data, a missing mandatory element, an impossible count or
+	// value.
 	ErrMalformed = errors.New("lds: malformed data")
 	// ErrUnsupported reports a well-identified encoding this package does
-	// not decode, such as an ISO/IEC 39794-5 face record.
+	// not decode, such as an ISO/IEC 19794-5:2011 face record or an
+	// ISO/IEC 39794-5 3D face representation.
 	ErrUnsupported = errors.New("lds: unsupported encoding")
 )
 

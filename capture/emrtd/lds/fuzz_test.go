@@ -2,7 +2,10 @@ package lds
 
 import (
 	"errors"
+	"reflect"
 	"testing"
+
+	"github.com/capturestation/station/internal/tlv"
 )
 
 // fuzzCheck accepts a result or an *Error wrapping ErrMalformed or
@@ -53,11 +56,20 @@ func FuzzParseDG2(f *testing.F) {
 	f.Add(dg2WithRecord(BuildFaceRecord([]FaceImage{testFace(1), testFace(0)})))
 	f.Add(unhex(f, dg2Literal))
 	f.Add(BuildFaceRecord([]FaceImage{testFace(1), testFace(0)}))
+	f.Add(unhex(f, dg2ExtensibleLiteral))
+	f.Add(BuildDG2Extensible([]FaceImage{{Format: ImageJPEG, Image: jpegStub, Extensible: fullExtensible()}, {Image: []byte{1}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := ParseDG2(b)
 		fuzzCheck(t, d, err, false)
 		if d != nil && len(d.Faces()) == 0 {
 			t.Fatal("DG2 without faces")
+		}
+		if d != nil {
+			for _, face := range d.Faces() {
+				if len(face.Image) == 0 {
+					t.Fatal("face without image")
+				}
+			}
 		}
 		// The same bytes as a bare 19794-5 record.
 		faces, err := ParseFaceRecord(b)
@@ -66,6 +78,41 @@ func FuzzParseDG2(f *testing.F) {
 		}
 		if err != nil {
 			fuzzCheck[FaceImage](t, nil, err, false)
+		}
+	})
+}
+
+func FuzzParseFaceImageDataBlock(f *testing.F) {
+	f.Add(BuildFaceImageDataBlock([]FaceImage{{Format: ImageJPEG, Width: 200, Height: 256, Image: jpegStub, Extensible: fullExtensible()}}))
+	f.Add(BuildFaceImageDataBlock([]FaceImage{{Format: ImageJPEG2000, Image: []byte{1, 2}}, {Format: ImageJPEG, Image: jpegStub}}))
+	f.Add(unhex(f, dg2ExtensibleLiteral)[41:])
+	// Extensions, fallbacks and skipped blocks.
+	f.Add(fidb(ctxCons(0, ctxInt(0, 3), ctxInt(1, 2024), ctxInt(9, 1)), seqOf(ctxInt(0, 1),
+		imageRep(jpegStub, ctxCons(0, ctxCons(1, ctxInt(0, 3))), ctxInt(20, 7), tlv.Encode(0x9F20, []byte{1})),
+		ctxCons(4, seqOf(ctxInt(0, 1))), ctxCons(8, ctxCons(4, ctxInt(0, 1)), ctxCode(0, 1)),
+		ctxCons(9, seqOf(ctxCons(0, ctxCons(1, seqOf()))), seqOf(ctxCons(0, ctxCons(0, ctxCode(0, 4))),
+			ctxCons(1, ctxCons(0, ctxCons(2, ctxInt(0, 1), ctxInt(1, 2), ctxInt(2, 3)))))))))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		faces, err := ParseFaceImageDataBlock(b)
+		if err != nil {
+			fuzzCheck[FaceImage](t, nil, err, false)
+			return
+		}
+		if len(faces) == 0 || len(faces) > MaxFaceImages {
+			t.Fatalf("%d faces", len(faces))
+		}
+		for _, face := range faces {
+			if len(face.Image) == 0 || face.Extensible == nil {
+				t.Fatal("face without image or 39794-5 data")
+			}
+			// What was read builds into a block that reads back the same.
+			again, err := ParseFaceImageDataBlock(BuildFaceImageDataBlock([]FaceImage{face}))
+			if err != nil {
+				t.Fatalf("rebuilt block does not parse: %v", err)
+			}
+			if !reflect.DeepEqual(again[0], face) {
+				t.Fatalf("rebuilt face differs:\n%+v\n%+v", again[0], face)
+			}
 		}
 	})
 }

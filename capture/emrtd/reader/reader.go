@@ -3,7 +3,10 @@
 // offers it, falling back to BAC when PACE is absent or refused), the LDS1
 // files (EF.COM, DG1, DG2, DG7, DG11, DG12, DG14, DG15, EF.SOD), Passive
 // Authentication against a CSCA trust store, and clone detection (Chip
-// Authentication, or the PACE-CAM check, and Active Authentication).
+// Authentication, or the PACE-CAM check, and Active Authentication). The
+// DG2 face may be an ISO/IEC 19794-5:2005 record or an ISO/IEC
+// 39794-5:2019 data block (package lds decodes both); the first face is
+// decoded by its content to check the portrait.
 //
 // It works over any emrtd.Transport: a PC/SC reader (drivers/pcsc) or the
 // virtual chip (emrtd/vchip). The Result says what was read, how, and what
@@ -108,18 +111,36 @@ type Result struct {
 
 // Portrait is the decoded size of the face image.
 type Portrait struct {
-	Format        string `json:"format"`
+	// Format is the image format DG2 declares ("JPEG", "JPEG2000"); empty
+	// when an ISO/IEC 39794-5 face declares another image data format
+	// code and the image decoded all the same.
+	Format string `json:"format"`
+	// Standard is the face encoding of DG2: "ISO/IEC 19794-5:2005" or
+	// "ISO/IEC 39794-5:2019".
+	Standard      string `json:"standard"`
 	Width, Height int
 }
 
 // decodePortrait checks that a DG2 image decodes and returns its size.
+// The image is decoded by its content, whatever format DG2 declares.
 func decodePortrait(f lds.FaceImage) (*Portrait, error) {
 	img, err := gocv.IMDecode(f.Image, gocv.IMReadColor)
 	if err != nil || img.Empty() {
-		return nil, fmt.Errorf("the %s portrait of DG2 does not decode", f.Format)
+		return nil, fmt.Errorf("the %s portrait of DG2 (%s) does not decode", formatName(f), f.Standard())
 	}
 	defer img.Close()
-	return &Portrait{Format: string(f.Format), Width: img.Cols(), Height: img.Rows()}, nil
+	return &Portrait{Format: string(f.Format), Standard: string(f.Standard()), Width: img.Cols(), Height: img.Rows()}, nil
+}
+
+// formatName names the image format a DG2 face declares, for messages.
+func formatName(f lds.FaceImage) string {
+	switch {
+	case f.Format != "":
+		return string(f.Format)
+	case f.Extensible != nil:
+		return fmt.Sprintf("image data format %d", f.Extensible.ImageDataFormat)
+	}
+	return "unknown"
 }
 
 // Genuine reports whether Passive Authentication passed, EF.CardSecurity

@@ -310,6 +310,82 @@ func TestReadJPEG2000Portrait(t *testing.T) {
 	}
 }
 
+// A DG2 holding an ISO/IEC 39794-5 face image data block (7F2E) is read
+// end to end: the portrait is extracted and decodes, and Passive
+// Authentication, which hashes DG2 as stored, still passes.
+func TestReadISO39794Portrait(t *testing.T) {
+	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(90, 140, 200, 0), 320, 240, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	jp2, err := gocv.IMEncode(".jp2", img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jp2.Close()
+	tests := []struct {
+		name    string
+		profile vchip.Profile
+		face    []byte
+		format  lds.ImageFormat
+		magic   []byte
+	}{
+		{"JPEG over BAC", vchip.ProfileBAC, nil, lds.ImageJPEG, []byte{0xFF, 0xD8}},
+		{"JPEG over PACE", vchip.ProfilePACEBrainpool, nil, lds.ImageJPEG, []byte{0xFF, 0xD8}},
+		{"JPEG 2000", vchip.ProfileBAC, append([]byte(nil), jp2.GetBytes()...), lds.ImageJPEG2000, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := vchip.NewDocument(vchip.DocumentSpec{MRZ: specimen, CAN: "123456", Profile: tt.profile, FaceBytes: 20 << 10,
+				Face: tt.face, FaceFormat: tt.format, FaceStandard: lds.FaceISO39794})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(d.Groups[2], []byte{0x7F, 0x2E}) {
+				t.Fatal("the document's DG2 has no 7F2E data block")
+			}
+			r, err := reader.Read(context.Background(), chip(t, d.Config), reader.Access{MRZ: &d.Config.MRZ}, reader.Options{Trust: trust(t, d)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Problems) != 0 {
+				t.Fatalf("problems %v", r.Problems)
+			}
+			if len(r.Faces) != 1 {
+				t.Fatalf("%d faces", len(r.Faces))
+			}
+			f := r.Faces[0]
+			if f.Standard() != lds.FaceISO39794 || f.Extensible == nil || f.Format != tt.format || !bytes.HasPrefix(f.Image, tt.magic) ||
+				f.Width != 240 || f.Height != 320 || f.ImageType != 1 {
+				t.Fatalf("face %s %q %d×%d type %d", f.Standard(), f.Format, f.Width, f.Height, f.ImageType)
+			}
+			if tt.face != nil && !bytes.Equal(f.Image, tt.face) {
+				t.Fatal("portrait bytes differ from the document's")
+			}
+			if p := r.Portrait; p == nil || p.Format != string(tt.format) || p.Standard != "ISO/IEC 39794-5:2019" ||
+				p.Width != 240 || p.Height != 320 {
+				t.Fatalf("portrait %+v", r.Portrait)
+			}
+			if !r.Passive.Passed() || !r.Genuine() {
+				t.Fatalf("passive %+v chip %+v active %+v", r.Passive, r.Chip, r.Active)
+			}
+			if !bytes.Equal(r.Groups[2], d.Groups[2]) {
+				t.Fatal("DG2 read differs from the document's")
+			}
+		})
+	}
+	// A 39794-5 portrait that does not decode is reported with its
+	// standard; the rest of the read goes on.
+	d, err := vchip.NewDocument(vchip.DocumentSpec{MRZ: specimen, Profile: vchip.ProfileBAC, Face: []byte("not an image"),
+		FaceStandard: lds.FaceISO39794})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := reader.Read(context.Background(), chip(t, d.Config), reader.Access{MRZ: &d.Config.MRZ}, reader.Options{Trust: trust(t, d)})
+	if err != nil || r.Portrait != nil || len(r.Faces) != 1 || !r.Passive.Passed() ||
+		!strings.Contains(strings.Join(r.Problems, " "), "JPEG portrait of DG2 (ISO/IEC 39794-5:2019) does not decode") {
+		t.Fatalf("portrait %+v problems %v (%v)", r.Portrait, r.Problems, err)
+	}
+}
+
 // PACE-CAM is checked against the key EF.CardSecurity signs; a file that is
 // missing, forged or signed outside the trust store is reported, and the
 // document is then not genuine.

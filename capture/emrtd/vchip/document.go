@@ -91,6 +91,11 @@ type DocumentSpec struct {
 	Face       []byte
 	FaceFormat lds.ImageFormat
 	FaceBytes  int
+	// FaceStandard is the encoding of the face in DG2: lds.FaceISO19794
+	// (the default when empty) or lds.FaceISO39794, a data block 7F2E
+	// holding an ISO/IEC 39794-5 face image data block as ICAO 9303-10
+	// (8th edition) allows.
+	FaceStandard lds.FaceStandard
 	// PKI signs EF.SOD; nil creates an ECDSA P-256 test PKI.
 	PKI *passivetest.PKI
 	// Rand is the chip's randomness; nil means crypto/rand.
@@ -149,6 +154,10 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 			return nil, err
 		}
 	}
+	dg2, err := buildDG2(spec.FaceStandard, lds.FaceImage{Format: faceFormat, Width: 240, Height: 320, ImageType: 1, SourceType: 2, Image: face})
+	if err != nil {
+		return nil, err
+	}
 	// Chip Authentication: ECDH on brainpoolP256r1 with AES, or for the DH
 	// profile DH on the 2048-bit MODP group with 3DES.
 	caProtocol, caGroupID := oidCAECDHAES128, emrtd.ParamBrainpoolP256r1
@@ -188,7 +197,7 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 	}
 	groups := map[int][]byte{
 		1: lds.BuildDG1(spec.MRZ),
-		2: lds.BuildDG2([]lds.FaceImage{{Format: faceFormat, Width: 240, Height: 320, ImageType: 1, SourceType: 2, Image: face}}),
+		2: dg2,
 		14: lds.BuildDG14(
 			lds.SecurityInfo{Protocol: caProtocol, ChipAuthentication: &lds.ChipAuthenticationInfo{Version: 1}},
 			lds.SecurityInfo{Protocol: pkOID, ChipAuthenticationPublicKey: &lds.ChipAuthenticationPublicKeyInfo{PublicKey: lds.PublicKeyInfo{Raw: caSPKI}}},
@@ -245,6 +254,23 @@ func NewDocument(spec DocumentSpec) (*Document, error) {
 		}
 	}
 	return &Document{Config: cfg, PKI: spec.PKI, MRZ: m, Groups: groups}, nil
+}
+
+// buildDG2 encodes the portrait face in DG2 with the given standard. A
+// 39794-5 face is marked as a travel document portrait (face image kind
+// MRTD) in 24-bit colour.
+func buildDG2(std lds.FaceStandard, face lds.FaceImage) ([]byte, error) {
+	switch std {
+	case "", lds.FaceISO19794:
+		return lds.BuildDG2([]lds.FaceImage{face}), nil
+	case lds.FaceISO39794:
+		face.Extensible = &lds.ExtensibleFace{
+			FaceImageKind:    new(lds.FaceImageKindMRTD),
+			ImageColourSpace: new(2), // 24-bit RGB
+		}
+		return lds.BuildDG2Extensible([]lds.FaceImage{face}), nil
+	}
+	return nil, fmt.Errorf("vchip: unknown face standard %q: use %q or %q", std, lds.FaceISO19794, lds.FaceISO39794)
 }
 
 // ECPublicKeyInfo encodes a named-curve EC public key (an uncompressed
