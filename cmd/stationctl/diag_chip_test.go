@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/capturestation/station/capture/emrtd/lds"
 	"github.com/capturestation/station/capture/emrtd/vchip"
 	"github.com/capturestation/station/drivers/pcsc"
 	"github.com/capturestation/station/drivers/pcsc/pcsctest"
@@ -63,9 +64,20 @@ func waitCard(t *testing.T, reader string, present bool) {
 
 func TestDiagChipThroughPCSCD(t *testing.T) {
 	d := pcsctest.Start(t, "Station Test PCD")
+	type chipCase struct {
+		profile vchip.Profile
+		face    lds.FaceStandard
+	}
+	var cases []chipCase
 	for _, p := range vchip.Profiles() {
-		t.Run(string(p), func(t *testing.T) {
-			doc, err := vchip.NewDocument(vchip.DocumentSpec{MRZ: specimenMRZ, CAN: "123456", Profile: p, FaceBytes: 20 << 10})
+		cases = append(cases, chipCase{p, lds.FaceISO19794})
+	}
+	// A DG2 with an ISO/IEC 39794-5 face block, as the 8th edition allows.
+	cases = append(cases, chipCase{vchip.ProfilePACEBrainpool, lds.FaceISO39794})
+	for _, tc := range cases {
+		p := tc.profile
+		t.Run(string(p)+"/"+string(tc.face), func(t *testing.T) {
+			doc, err := vchip.NewDocument(vchip.DocumentSpec{MRZ: specimenMRZ, CAN: "123456", Profile: p, FaceBytes: 20 << 10, FaceStandard: tc.face})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,12 +105,14 @@ func TestDiagChipThroughPCSCD(t *testing.T) {
 				Chip     struct{ Verdict string } `json:"chipAuthentication"`
 				Active   struct{ Verdict string } `json:"activeAuthentication"`
 				DG1      struct{ MRZ struct{ Surname string } }
+				Portrait struct{ Standard string }
 			}
 			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 				t.Fatalf("%v: %s", err, out.String())
 			}
 			if !r.Genuine || r.Passive.Signature != "passed" || r.Passive.Chain != "passed" || r.Chip.Verdict != "passed" ||
-				r.Active.Verdict != "passed" || r.DG1.MRZ.Surname != "ERIKSSON" || r.Reader != d.Slots[0].Reader || r.APDUs == 0 || r.ReadSize <= 223 {
+				r.Active.Verdict != "passed" || r.DG1.MRZ.Surname != "ERIKSSON" || r.Reader != d.Slots[0].Reader || r.APDUs == 0 || r.ReadSize <= 223 ||
+				r.Portrait.Standard != string(tc.face) {
 				t.Fatalf("result %+v", r)
 			}
 			if img, err := os.ReadFile(face); err != nil || !bytes.HasPrefix(img, []byte{0xFF, 0xD8}) {

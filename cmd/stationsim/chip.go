@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/capturestation/station/capture/emrtd/lds"
 	"github.com/capturestation/station/capture/emrtd/vchip"
 	"github.com/capturestation/station/drivers/pcsc/vpcd"
 )
@@ -27,6 +28,7 @@ func runChip(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		can     = fs.String("can", "", "card access number for PACE with the CAN (six digits)")
 		profile = fs.String("profile", string(vchip.ProfilePACEBrainpool), "access control and algorithms: "+strings.Join(profiles, ", "))
 		face    = fs.String("face", "", "JPEG portrait for DG2 (default: a generated one)")
+		faceStd = fs.String("face-standard", "19794", "encoding of the face in DG2: 19794 (ISO/IEC 19794-5:2005, data block 5F2E) or 39794 (ISO/IEC 39794-5:2019, data block 7F2E)")
 		addr    = fs.String("vpcd", "127.0.0.1:35963", "vpcd slot to connect to (pcscd's vpcd listens on 35963 for its first slot)")
 		cscaOut = fs.String("csca-out", "", "write the document's CSCA certificate (PEM) here, for stationctl diag chip --csca")
 	)
@@ -37,6 +39,14 @@ func runChip(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("stationsim chip needs --mrz 'LINE1|LINE2' and no other arguments")
 	}
 	spec := vchip.DocumentSpec{MRZ: *mrzText, CAN: *can, Profile: vchip.Profile(*profile)}
+	switch *faceStd {
+	case "19794":
+		spec.FaceStandard = lds.FaceISO19794
+	case "39794":
+		spec.FaceStandard = lds.FaceISO39794
+	default:
+		return fmt.Errorf("--face-standard %q: use 19794 or 39794", *faceStd)
+	}
 	if *face != "" {
 		b, err := os.ReadFile(*face)
 		if err != nil {
