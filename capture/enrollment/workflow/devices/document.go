@@ -73,14 +73,11 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 		return &workflow.DocumentScan{Lines: slices.Clone(r.Lines), Confidence: r.MeanConfidence(), Frames: frames, Device: d.Device}
 	}
 	for frames < limit && time.Since(start) < maxTime {
-		m, err := stream.Next(ctx)
+		m, ok, err := nextFrame(ctx, stream, frames)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if frames == 0 {
-				return nil, fmt.Errorf("camera: %w", err)
-			}
+			return nil, err
+		}
+		if !ok {
 			break // the camera stopped: judge what was seen
 		}
 		frames++

@@ -70,14 +70,11 @@ func (f *Face) CaptureFace(ctx context.Context, req workflow.FaceRequest, progre
 		if captured != nil && (session == nil || liveFrames >= p.LivenessFrames) {
 			break
 		}
-		m, err := stream.Next(ctx)
+		m, ok, err := nextFrame(ctx, stream, frames)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if frames == 0 {
-				return nil, fmt.Errorf("camera: %w", err)
-			}
+			return nil, err
+		}
+		if !ok {
 			break // the camera stopped: judge what we have
 		}
 		frames++

@@ -20,6 +20,23 @@ type FrameStream interface {
 	Close() error
 }
 
+// nextFrame reads the next frame of a capture that has judged seen frames.
+// ok is false when the camera stopped after giving some (the capture then
+// judges what it saw); the error is the context's, or the camera's when it
+// gave nothing at all.
+func nextFrame(ctx context.Context, s FrameStream, seen int) (m gocv.Mat, ok bool, err error) {
+	m, err = s.Next(ctx)
+	switch {
+	case err == nil:
+		return m, true, nil
+	case ctx.Err() != nil:
+		return m, false, ctx.Err()
+	case seen == 0:
+		return m, false, fmt.Errorf("camera: %w", err)
+	}
+	return m, false, nil
+}
+
 // Pumped reads the camera through a frame pump (camera.StartPump): each Next
 // returns the newest frame, skipping those the judge was too slow for. Use it
 // for real cameras.
