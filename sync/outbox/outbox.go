@@ -212,6 +212,24 @@ func (ob *Outbox) Enqueue(ctx context.Context, e *enrollment.Enrollment, targets
 	return created, nil
 }
 
+// EnqueueTx queues e like Enqueue, inside the caller's transaction on the
+// outbox's store: what seals an enrollment elsewhere in the store (the
+// workflow removing its draft) and its queueing then commit together, or
+// not at all.
+func (ob *Outbox) EnqueueTx(tx *store.Tx, e *enrollment.Enrollment, targets []string) (created bool, err error) {
+	if err := checkEnqueue(e, targets); err != nil {
+		return false, err
+	}
+	if root := tx.Bucket(store.Outbox); root == nil || root.Bucket(bItems) == nil {
+		return false, fmt.Errorf("enqueue %s: %w: %s (a transaction on a store without the outbox?)", e.TransactionID, store.ErrNoBucket, store.Outbox)
+	}
+	created, err = ob.enqueue(wrap(tx), e, targets, ob.now())
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", e.TransactionID, err)
+	}
+	return created, nil
+}
+
 // EnqueueBatch queues many enrollments for the same targets in one
 // transaction (imports, tests and benchmarks); it returns how many were new.
 func (ob *Outbox) EnqueueBatch(ctx context.Context, es []*enrollment.Enrollment, targets []string) (int, error) {

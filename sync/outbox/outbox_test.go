@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -448,5 +449,46 @@ func TestUnreadableEnrollmentGoesToFailedList(t *testing.T) {
 	if len(failed) != 1 || failed[0].TransactionID != bad.TransactionID || failed[0].LastErrorClass != "permanent" ||
 		!strings.Contains(failed[0].LastError, ErrUnreadable.Error()) {
 		t.Errorf("failed list %+v", failed)
+	}
+}
+
+// EnqueueTx commits with the caller's transaction, or not at all, and
+// refuses a transaction on a store that holds no outbox.
+func TestEnqueueTx(t *testing.T) {
+	env := newEnv(t, Options{})
+	e := person(t, "")
+	boom := errors.New("the caller's other write failed")
+	err := env.db.Update(ctx, func(tx *store.Tx) error {
+		if created, err := env.ob.EnqueueTx(tx, e, []string{"osia"}); err != nil || !created {
+			t.Fatalf("EnqueueTx = %v, %v", created, err)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v", err)
+	}
+	if _, found, err := env.ob.Enrollment(ctx, e.TransactionID); err != nil || found {
+		t.Fatalf("rolled back, yet queued: %v, %v", found, err)
+	}
+	err = env.db.Update(ctx, func(tx *store.Tx) error {
+		_, err := env.ob.EnqueueTx(tx, e, []string{"osia"})
+		return err
+	})
+	if st, _ := env.ob.Stats(ctx); err != nil || st.Pending != 1 {
+		t.Fatalf("committed: %v, stats %+v", err, st)
+	}
+
+	kek := make([]byte, store.KeySize)
+	other, err := store.Open(filepath.Join(t.TempDir(), "other.db"), kek, store.Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	err = other.Update(ctx, func(tx *store.Tx) error {
+		_, err := env.ob.EnqueueTx(tx, person(t, ""), []string{"osia"})
+		return err
+	})
+	if !errors.Is(err, store.ErrNoBucket) {
+		t.Fatalf("a store without the outbox: %v", err)
 	}
 }

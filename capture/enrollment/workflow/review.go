@@ -19,9 +19,8 @@ func (s *Service) Review(ctx context.Context, id string) (Status, error) {
 	return s.Status(ctx, id)
 }
 
-// Confirm seals a complete enrollment into the outbox and removes its draft.
-// It is safe to repeat after a crash between the two: the outbox queues a
-// transaction ID once.
+// Confirm seals a complete enrollment into the outbox and removes its
+// draft, in one transaction.
 func (s *Service) Confirm(ctx context.Context, id, actor string) (Status, error) {
 	unlock, err := s.lock(id)
 	if err != nil {
@@ -48,23 +47,25 @@ func (s *Service) Confirm(ctx context.Context, id, actor string) (Status, error)
 	if err := e.Validate(); err != nil {
 		return Status{}, fmt.Errorf("confirm: %w", err)
 	}
-	created, err := s.sealer.Enqueue(ctx, &e, s.targets)
-	if err != nil {
-		return Status{}, fmt.Errorf("confirm %s: queue for delivery: %w", id, err)
-	}
-	detail := map[string]string{"stage": StageSealed.String(), "targets": strings.Join(s.targets, ","), "exceptions": fmt.Sprint(len(d.Exceptions))}
-	if !created {
-		detail["requeued"] = "already queued"
-	}
+	// Queueing, removing the draft and the audit entry commit together: a
+	// crash leaves either the draft or the queued enrollment, never both.
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		created, err := s.sealer.EnqueueTx(tx, &e, s.targets)
+		if err != nil {
+			return fmt.Errorf("queue for delivery: %w", err)
+		}
+		detail := map[string]string{"stage": StageSealed.String(), "targets": strings.Join(s.targets, ","), "exceptions": fmt.Sprint(len(d.Exceptions))}
+		if !created {
+			detail["requeued"] = "already queued"
+		}
 		if err := finish(tx, id, StageSealed, now); err != nil {
 			return err
 		}
-		_, err := s.log.AppendTx(tx, audit.Entry{Time: now, Actor: actor, Action: "enrollment.seal", Subject: id, Detail: detail})
+		_, err = s.log.AppendTx(tx, audit.Entry{Time: now, Actor: actor, Action: "enrollment.seal", Subject: id, Detail: detail})
 		return err
 	})
 	if err != nil {
-		return Status{}, fmt.Errorf("confirm %s: the enrollment is queued but its draft could not be removed (confirm again): %w", id, err)
+		return Status{}, fmt.Errorf("confirm %s: %w", id, err)
 	}
 	d.Stage = StageSealed
 	s.logger.Info("enrollment sealed", "id", id, "operator", actor, "exceptions", len(d.Exceptions))

@@ -15,11 +15,12 @@ import (
 	"github.com/capturestation/station/internal/store"
 )
 
-// Sealer queues a confirmed enrollment for delivery; *outbox.Outbox is one.
-// It must be idempotent by transaction ID (a retried Confirm after a crash
-// queues nothing twice).
+// Sealer queues a confirmed enrollment for delivery inside a transaction
+// on the workflow's store, so that the queueing and the removal of the
+// draft commit together; *outbox.Outbox is one. It must be idempotent by
+// transaction ID.
 type Sealer interface {
-	Enqueue(ctx context.Context, e *enrollment.Enrollment, targets []string) (created bool, err error)
+	EnqueueTx(tx *store.Tx, e *enrollment.Enrollment, targets []string) (created bool, err error)
 }
 
 // Options configure a Service. Devices may be nil (the step's commands then
@@ -30,7 +31,8 @@ type Options struct {
 	StationID string
 	// Policy decides what is required; DefaultPolicy when zero.
 	Policy *Policy
-	// Sealer and Targets: where Confirm queues the enrollment.
+	// Sealer and Targets: where Confirm queues the enrollment (the Sealer
+	// works on the same store).
 	Sealer  Sealer
 	Targets []string
 	// Audit is the audit log (audit.New over the same store).
