@@ -13,8 +13,9 @@ import (
 	"github.com/capturestation/station/internal/store"
 )
 
-// Storage layout: a nested bucket of store.Audit (the outbox writes its own
-// records at the top level of that bucket), keyed by the sequence number as 8
+// Storage layout: a nested bucket of store.Audit (records that earlier
+// versions of the outbox wrote at the top level of that bucket are left
+// alone), keyed by the sequence number as 8
 // bytes big-endian so that keys sort in order, each value sealed for the
 // record ID SealID(seq); the head record sits in the same bucket under
 // headKey.

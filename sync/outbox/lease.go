@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/capturestation/station/capture/enrollment"
+	"github.com/capturestation/station/internal/audit"
 	"github.com/capturestation/station/internal/store"
 	"github.com/capturestation/station/sync/delivery"
 )
@@ -267,25 +269,9 @@ func (ob *Outbox) RetryFailed(ctx context.Context, id string) error {
 	return nil
 }
 
-// AuditEntry is what Drop writes to the audit bucket (sealed).
-type AuditEntry struct {
-	At            time.Time `json:"at"`
-	Action        string    `json:"action"`
-	Operator      string    `json:"operator"`
-	ItemID        string    `json:"itemId"`
-	TransactionID string    `json:"transactionId"`
-	Target        string    `json:"target"`
-	Attempts      int       `json:"attempts"`
-	ErrorClass    string    `json:"errorClass,omitempty"`
-}
-
-// AuditID formats an audit sequence number as the audit bucket's key, so
-// keys sort in order.
-func AuditID(seq uint64) string { return fmt.Sprintf("%016x", seq) }
-
-// Drop removes a failed item the operator gives up on, leaving an entry
-// naming the operator in the audit bucket. Later items of the same person
-// are no longer blocked by it.
+// Drop removes a failed item the operator gives up on, appending an entry
+// naming the operator to the station's audit log in the same transaction.
+// Later items of the same person are no longer blocked by it.
 func (ob *Outbox) Drop(ctx context.Context, id, operator string) error {
 	seq, err := parseID(id)
 	if err != nil {
@@ -318,13 +304,12 @@ func (ob *Outbox) Drop(ctx context.Context, id, operator string) error {
 		if err := writeTx(q.txs, r.Item.TransactionID, txr); err != nil {
 			return err
 		}
-		aseq, err := q.Bucket(store.Audit).NextSequence()
-		if err != nil {
-			return err
+		detail := map[string]string{"item": r.Item.ID, "target": r.Item.Target, "attempts": strconv.Itoa(r.Item.Attempts)}
+		if r.Item.LastErrorClass != "" {
+			detail["errorClass"] = r.Item.LastErrorClass
 		}
-		entry := AuditEntry{At: now, Action: "outbox.drop", Operator: operator, ItemID: r.Item.ID,
-			TransactionID: r.Item.TransactionID, Target: r.Item.Target, Attempts: r.Item.Attempts, ErrorClass: r.Item.LastErrorClass}
-		if err := q.PutSealed(store.Audit, AuditID(aseq), entry); err != nil {
+		if _, err := ob.audit.AppendTx(q.Tx, audit.Entry{Time: now, Actor: operator, Action: "outbox.drop",
+			Subject: r.Item.TransactionID, Detail: detail}); err != nil {
 			return err
 		}
 		return ob.schedulePurge(q, r.Item.TransactionID, now)

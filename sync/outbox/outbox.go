@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/capturestation/station/capture/enrollment"
+	"github.com/capturestation/station/internal/audit"
 	"github.com/capturestation/station/internal/store"
 	"github.com/capturestation/station/sync/delivery"
 )
@@ -47,6 +48,7 @@ type Options struct {
 // Outbox is the delivery queue over a store. It is safe for concurrent use.
 type Outbox struct {
 	db        *store.DB
+	audit     *audit.Log // where operator actions (Drop) are recorded
 	retention time.Duration
 	now       func() time.Time
 }
@@ -61,7 +63,11 @@ func New(db *store.DB, opts Options) (*Outbox, error) {
 	if ob.now == nil {
 		ob.now = time.Now
 	}
-	err := db.Update(context.Background(), func(tx *store.Tx) error {
+	var err error
+	if ob.audit, err = audit.New(db, audit.Options{Clock: ob.now}); err != nil {
+		return nil, err
+	}
+	err = db.Update(context.Background(), func(tx *store.Tx) error {
 		root := tx.Bucket(store.Outbox)
 		if root == nil {
 			return fmt.Errorf("%w: %s", store.ErrNoBucket, store.Outbox)

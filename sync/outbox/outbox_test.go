@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/capturestation/station/capture/enrollment"
+	"github.com/capturestation/station/internal/audit"
 	"github.com/capturestation/station/internal/store"
 	"github.com/capturestation/station/sync/delivery"
 )
@@ -256,16 +257,20 @@ func TestRetryFailAndOperatorActions(t *testing.T) {
 	if _, err := env.ob.Get(ctx, it.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get after drop: %v", err)
 	}
-	var entry AuditEntry
-	err = env.db.View(ctx, func(tx *store.Tx) error {
-		found, err := tx.GetSealed(store.Audit, AuditID(1), &entry)
-		if !found {
-			return errors.New("no audit entry")
-		}
-		return err
-	})
-	if err != nil || entry.Operator != "supervisor-7" || entry.ItemID != it.ID || entry.Action != "outbox.drop" {
-		t.Errorf("audit entry %+v, %v", entry, err)
+	log, err := audit.New(env.db, audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := log.List(ctx, 0, 10)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("audit log: %d entries, %v", len(entries), err)
+	}
+	if e := entries[0]; e.Actor != "supervisor-7" || e.Action != "outbox.drop" || e.Subject != it.TransactionID ||
+		e.Detail["item"] != it.ID || e.Detail["target"] != it.Target || e.Detail["attempts"] != "1" {
+		t.Errorf("audit entry %+v", e)
+	}
+	if err := log.Verify(ctx); err != nil {
+		t.Errorf("the drop broke the audit chain: %v", err)
 	}
 	st, _ := env.ob.Stats(ctx)
 	if st != (Stats{}) {
