@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,26 +14,38 @@ import (
 	"github.com/capturestation/station/capture/mrz/ocr"
 )
 
-// diagMRZ parses MRZ text typed by an operator or sent by a hand scanner.
-// It needs no daemon.
-func (c *cli) diagMRZ(args []string) error {
+// diagMRZ reads the MRZ of images or of the document under a camera, or
+// parses MRZ text typed by an operator or sent by a hand scanner. It needs
+// no daemon.
+func (c *cli) diagMRZ(ctx context.Context, args []string) error {
 	var asJSON, repair bool
 	var text string
+	var cam cameraFlags
 	images, err := flags("diag mrz", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "")
 		fs.BoolVar(&repair, "repair", false, "")
 		fs.StringVar(&text, "text", "", "")
+		cam.define(fs, 1920, 1080)
+		fs.Float64Var(&cam.seconds, "seconds", 12, "")
 	})
 	if err != nil {
 		return err
 	}
+	sources := 0
+	for _, given := range []bool{len(images) > 0, text != "", cam.device != ""} {
+		if given {
+			sources++
+		}
+	}
 	switch {
-	case len(images) > 0 && text != "":
-		return usageError{"diag mrz takes images or --text, not both"}
+	case sources > 1:
+		return usageError{"diag mrz takes images, --text or --camera: one of them"}
+	case cam.device != "":
+		return c.diagMRZCamera(ctx, cam, asJSON)
 	case len(images) > 0:
 		return c.diagMRZImages(images, asJSON)
 	case text == "":
-		return usageError{"diag mrz needs IMAGE... or --text 'LINE1|LINE2'"}
+		return usageError{"diag mrz needs IMAGE..., --text 'LINE1|LINE2' or --camera SPEC"}
 	}
 	start := time.Now()
 	m, perr := mrz.ParseLines(mrz.SplitLines(text), mrz.Options{Repair: repair})

@@ -28,6 +28,11 @@ func TestDiagMRZ(t *testing.T) {
 		{"missing image", []string{"diag", "mrz", "/nonexistent/page.jpg"}, 1, []string{"no such file"}},
 		{"not an image", []string{"diag", "mrz", "diag_test.go"}, 1, []string{"not a readable JPEG or PNG"}},
 		{"no text", []string{"diag", "mrz"}, 2, []string{"needs IMAGE"}},
+		{"camera", []string{"diag", "mrz", "--json", "--camera", "sim", "--width", "1280", "--height", "960"}, 0,
+			[]string{`"valid": true`, `"documentNumber": "L898902C3"`, `"mrz_read": 1`}},
+		{"camera without frames", []string{"diag", "mrz", "--camera", "/nonexistent/video.mp4", "--seconds", "1"}, 1, []string{"no frame in 1s"}},
+		{"camera and image", []string{"diag", "mrz", "page.jpg", "--camera", "sim"}, 2, []string{"one of them"}},
+		{"camera, no time", []string{"diag", "mrz", "--camera", "sim", "--seconds", "0"}, 2, []string{"--seconds"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

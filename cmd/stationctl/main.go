@@ -50,6 +50,10 @@ commands:
   diag mrz (IMAGE... | --text 'LINE1|LINE2') [--repair] [--json]
                                                read the MRZ of photos or scans, or parse typed
                                                text, and check it (no daemon needed)
+  diag mrz --camera SPEC [--seconds S] [--width W --height H --fps F --mjpg] [--json]
+                                               read the MRZ of the document under a camera as the
+                                               wizard does, frame by frame (SPEC: 0, /dev/video0, a
+                                               file, a URL, or sim: the ICAO specimen passport)
   diag chip [--reader NAME] (--mrz MRZ | --doc N --dob YYMMDD --expiry YYMMDD | --can NNNNNN)
             [--csca DIR] [--face-out FILE] [--short-apdus] [--json]
                                                read and verify an ePassport/eID chip through PC/SC
@@ -179,7 +183,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.enroll(ctx, rest)
 	case "diag":
 		if len(rest) > 0 && rest[0] == "mrz" {
-			return c.diagMRZ(rest[1:])
+			return c.diagMRZ(ctx, rest[1:])
 		}
 		if len(rest) > 0 && rest[0] == "chip" {
 			return c.diagChip(ctx, rest[1:])

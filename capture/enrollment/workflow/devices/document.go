@@ -58,7 +58,11 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 	if d.Clock != nil {
 		now = d.Clock
 	}
-	stream, err := d.Frames.Open(ctx)
+	// The time bound holds while waiting for frames as well (a camera that
+	// never delivers one).
+	rctx, cancel := context.WithTimeout(ctx, maxTime)
+	defer cancel()
+	stream, err := d.Frames.Open(rctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +76,15 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 	scan := func(r *ocr.Result) *workflow.DocumentScan {
 		return &workflow.DocumentScan{Lines: slices.Clone(r.Lines), Confidence: r.MeanConfidence(), Frames: frames, Device: d.Device}
 	}
-	for frames < limit && time.Since(start) < maxTime {
-		m, ok, err := nextFrame(ctx, stream, frames)
+	for frames < limit && rctx.Err() == nil {
+		m, ok, err := nextFrame(rctx, stream, frames)
+		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+			// Out of time waiting for a frame.
+			if frames == 0 {
+				return nil, fmt.Errorf("camera: no frame in %s: check that it is connected", maxTime)
+			}
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
