@@ -1,6 +1,8 @@
 package registrysim
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -77,8 +79,12 @@ func (s *RequestStats) Middleware(next http.Handler, exemptPrefixes ...string) h
 				return
 			}
 		}
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() { s.record(sw.status) }()
+		sw := &statusWriter{ResponseWriter: w, stats: s}
+		defer func() {
+			if !sw.hijacked {
+				s.record(sw.status)
+			}
+		}()
 		next.ServeHTTP(sw, r)
 	})
 }
@@ -86,7 +92,21 @@ func (s *RequestStats) Middleware(next http.Handler, exemptPrefixes ...string) h
 // statusWriter remembers the status written through it.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	stats    *RequestStats
+	status   int
+	hijacked bool
+}
+
+// Hijack records the request as unanswered before handing the connection
+// over: a fault that drops the answer closes the connection at once, and
+// the client must not see it closed before the count says so.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil && !w.hijacked {
+		w.hijacked = true
+		w.stats.record(w.status)
+	}
+	return conn, rw, err
 }
 
 func (w *statusWriter) WriteHeader(code int) {
