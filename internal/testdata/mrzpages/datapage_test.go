@@ -53,3 +53,17 @@ func TestDataPage(t *testing.T) {
 		t.Error("a broken MRZ drew a page")
 	}
 }
+
+func TestVisualZone(t *testing.T) {
+	v := visualZone([]string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"})
+	want := map[string]string{"SURNAME": "ERIKSSON", "GIVEN NAMES": "ANNA MARIA", "NATIONALITY": "UTO",
+		"DATE OF BIRTH": "1974-08-12", "SEX": "F", "DATE OF EXPIRY": "2012-04-15"}
+	for k, w := range want {
+		if v[k] != w {
+			t.Errorf("%s = %q, want %q", k, v[k], w)
+		}
+	}
+	if visualZone([]string{"NOT AN MRZ"}) != nil {
+		t.Error("fields from a broken MRZ")
+	}
+}

@@ -185,7 +185,7 @@ func (g *Generator) Sample(seed uint64, n int, level Level) (Sample, error) {
 	rng := rand.New(rand.NewPCG(seed, uint64(n)*3+uint64(level)))
 	f := []mrz.Format{TD3, TD3, TD3, TD1, TD1, TD2, MRVA, MRVB}[rng.IntN(8)]
 	lines := Identity(rng, f)
-	page, err := g.page(rng, f, lines)
+	page, err := g.page(rng, f, lines, nil)
 	if err != nil {
 		return Sample{}, err
 	}
@@ -219,8 +219,9 @@ func (g *Generator) Sample(seed uint64, n int, level Level) (Sample, error) {
 	return s, nil
 }
 
-// page draws a data page at 300 dpi (MRZ pitch 2.54 mm = 30 px).
-func (g *Generator) page(rng *rand.Rand, f mrz.Format, lines []string) (*image.RGBA, error) {
+// page draws a data page at 300 dpi (MRZ pitch 2.54 mm = 30 px). viz
+// holds the printed fields by label; the others get random text.
+func (g *Generator) page(rng *rand.Rand, f mrz.Format, lines []string, viz map[string]string) (*image.RGBA, error) {
 	size := map[mrz.Format]image.Point{TD3: {1476, 1039}, TD2: {1240, 874}, TD1: {1011, 638}, MRVA: {1476, 945}, MRVB: {1240, 874}}[f]
 	img := image.NewRGBA(image.Rectangle{Max: size})
 	tint := color.RGBA{uint8(225 + rng.IntN(25)), uint8(225 + rng.IntN(25)), uint8(215 + rng.IntN(30)), 255}
@@ -252,7 +253,11 @@ func (g *Generator) page(rng *rand.Rand, f mrz.Format, lines []string) (*image.R
 			break
 		}
 		text.Dot = fixed.P(photo.Max.X+40, y)
-		text.DrawString(label + ": " + alnum(rng, 4+rng.IntN(8)))
+		value := alnum(rng, 4+rng.IntN(8)) // drawn always, so that the random stream stays the same
+		if v, ok := viz[label]; ok {
+			value = v
+		}
+		text.DrawString(label + ": " + value)
 		y += 40
 	}
 	// MRZ: fixed pitch of 30 px, characters 29 px high, lines 50 px apart.
