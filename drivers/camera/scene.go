@@ -42,12 +42,12 @@ func (s imageScene) Render(i int, dst *gocv.Mat) error {
 }
 
 // ImageToMat converts a Go image into dst as 8-bit BGR, reusing dst when it
-// has the right size.
+// has the right size. RGBA, NRGBA and grey images take fast paths.
 func ImageToMat(img image.Image, dst *gocv.Mat) error {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w == 0 || h == 0 {
-		return errors.New("camera: empty scene frame")
+		return errors.New("camera: empty image")
 	}
 	if dst.Rows() != h || dst.Cols() != w || dst.Type() != gocv.MatTypeCV8UC3 {
 		dst.Close()

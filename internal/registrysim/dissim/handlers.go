@@ -225,6 +225,22 @@ func (s *Simulator) withCustomer(r *http.Request, fn func(c *customer) error) er
 	return fn(c)
 }
 
+// clearPart removes part of a customer (a DELETE on a sub-resource): 204
+// whether or not the customer exists, as the service answers.
+func (s *Simulator) clearPart(w http.ResponseWriter, r *http.Request, reset func(c *customer)) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if c := s.customers[id]; c != nil {
+		reset(c)
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func oneOf(v string, set []string) bool { return slices.Contains(set, v) }
 
 // imageKind is what the simulator's "detection" makes of image bytes.
@@ -411,17 +427,7 @@ func (s *Simulator) getSelfie(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Simulator) deleteSelfie(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if c := s.customers[id]; c != nil {
-		c.selfie, c.selfieOrigin = nil, ""
-	}
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.clearPart(w, r, func(c *customer) { c.selfie, c.selfieOrigin = nil, "" })
 }
 
 // ---- liveness ----
@@ -435,17 +441,7 @@ func (s *Simulator) putLiveness(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Simulator) deleteLiveness(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if c := s.customers[id]; c != nil {
-		c.liveness = nil
-	}
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.clearPart(w, r, func(c *customer) { c.liveness = nil })
 }
 
 func (s *Simulator) postLivenessSelfie(w http.ResponseWriter, r *http.Request) error {
@@ -673,17 +669,7 @@ func (s *Simulator) putDocument(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Simulator) deleteDocument(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if c := s.customers[id]; c != nil {
-		c.document = nil
-	}
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.clearPart(w, r, func(c *customer) { c.document = nil })
 }
 
 func (d *document) documentType() map[string]string {

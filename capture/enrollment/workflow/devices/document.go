@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/capturestation/station/capture/enrollment/workflow"
 	"github.com/capturestation/station/capture/mrz/ocr"
 )
@@ -67,8 +65,6 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 		return nil, err
 	}
 	defer stream.Close()
-	gray := gocv.NewMat()
-	defer gray.Close()
 	var (
 		best, lastValid *ocr.Result
 		frames          int
@@ -96,12 +92,8 @@ func (d *Document) ReadDocument(ctx context.Context, progress func(workflow.Docu
 			m.Close()
 			continue
 		}
-		err = toGray(m, &gray)
+		res, err := d.Reader.Read(m, now()) // it converts colour frames to grey
 		m.Close()
-		if err != nil {
-			return nil, err
-		}
-		res, err := d.Reader.Read(gray, now())
 		f := workflow.DocumentFrame{Frame: frames, Advice: workflow.AdviceNoMRZ}
 		switch {
 		case errors.Is(err, ocr.ErrNotFound):
@@ -146,19 +138,4 @@ func rank(r *ocr.Result) float64 {
 		v++
 	}
 	return v
-}
-
-// toGray converts a camera frame (BGR, or already grey) to grey.
-func toGray(m gocv.Mat, gray *gocv.Mat) error {
-	switch m.Channels() {
-	case 1:
-		m.CopyTo(gray)
-	case 3:
-		gocv.CvtColor(m, gray, gocv.ColorBGRToGray)
-	case 4:
-		gocv.CvtColor(m, gray, gocv.ColorBGRAToGray)
-	default:
-		return fmt.Errorf("camera: frame with %d channels", m.Channels())
-	}
-	return nil
 }
