@@ -195,6 +195,18 @@ func clean(s string) string {
 	return s
 }
 
+// NewTransport checks cfg.TokenURL and returns a Transport over base whose
+// tokens are fetched over base too, each token request bounded by timeout
+// (cfg.HTTPClient is replaced).
+func NewTransport(base http.RoundTripper, timeout time.Duration, cfg Config) (*Transport, error) {
+	u, err := url.Parse(cfg.TokenURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("token URL %q: want an absolute http or https URL", cfg.TokenURL)
+	}
+	cfg.HTTPClient = &http.Client{Transport: base, Timeout: timeout}
+	return &Transport{Source: New(cfg), Base: base}, nil
+}
+
 // Transport adds a bearer token to each request and retries once with a new
 // token when the server answers 401.
 type Transport struct {

@@ -177,3 +177,15 @@ func FuzzParseTokenResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestNewTransportChecksTheTokenURL(t *testing.T) {
+	for _, u := range []string{"", "nope", "/token", "ftp://x/t", "http://"} {
+		if _, err := NewTransport(nil, time.Second, Config{TokenURL: u}); err == nil {
+			t.Errorf("token URL %q accepted", u)
+		}
+	}
+	tr, err := NewTransport(http.DefaultTransport, 3*time.Second, Config{TokenURL: "https://idp.example/token", ClientID: "station"})
+	if err != nil || tr.Source == nil || tr.Base != http.DefaultTransport || tr.Source.cfg.HTTPClient.Timeout != 3*time.Second {
+		t.Fatalf("transport %+v, %v", tr, err)
+	}
+}

@@ -164,18 +164,15 @@ func New(cfg Config) (*Connector, error) {
 		c.now = time.Now
 	}
 	if cfg.TokenURL != "" {
-		tu, err := url.Parse(cfg.TokenURL)
-		if err != nil || (tu.Scheme != "http" && tu.Scheme != "https") || tu.Host == "" {
-			return nil, fmt.Errorf("registry.token_url %q: want an absolute http or https URL", cfg.TokenURL)
-		}
 		if cfg.ClientSecret == "" {
 			return nil, errors.New("registry.client_secret is empty but registry.token_url is set: give the station's client secret")
 		}
-		c.tokens = oauth2cc.New(oauth2cc.Config{
-			TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes,
-			HTTPClient: &http.Client{Transport: rt, Timeout: cfg.Timeout},
-		})
-		rt = &oauth2cc.Transport{Source: c.tokens, Base: rt}
+		t, err := oauth2cc.NewTransport(rt, cfg.Timeout, oauth2cc.Config{
+			TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes})
+		if err != nil {
+			return nil, fmt.Errorf("registry.token_url: %w", err)
+		}
+		c.tokens, rt = t.Source, t
 	}
 	c.client = &http.Client{Transport: rt, Timeout: cfg.Timeout}
 	return c, nil

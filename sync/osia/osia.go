@@ -91,15 +91,12 @@ func New(cfg Config) (*Connector, error) {
 		if cfg.ClientID == "" {
 			return nil, errors.New("registry.client_id is empty but registry.token_url is set: give the station's OAuth2 client ID")
 		}
-		tu, err := url.Parse(cfg.TokenURL)
-		if err != nil || (tu.Scheme != "http" && tu.Scheme != "https") || tu.Host == "" {
-			return nil, fmt.Errorf("registry.token_url %q: want an absolute http or https URL", cfg.TokenURL)
+		t, err := oauth2cc.NewTransport(rt, cfg.Timeout, oauth2cc.Config{
+			TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes})
+		if err != nil {
+			return nil, fmt.Errorf("registry.token_url: %w", err)
 		}
-		src := oauth2cc.New(oauth2cc.Config{
-			TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes,
-			HTTPClient: &http.Client{Transport: rt, Timeout: cfg.Timeout},
-		})
-		rt = &oauth2cc.Transport{Source: src, Base: rt}
+		rt = t
 	}
 	return &Connector{
 		cfg:    cfg,

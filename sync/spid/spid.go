@@ -133,15 +133,12 @@ func New(cfg Config) (*Connector, error) {
 		if cfg.ClientSecret == "" {
 			return nil, errors.New("registry.client_secret is empty but registry.token_url is set: give the station's OAuth2 client secret")
 		}
-		tu, err := url.Parse(cfg.TokenURL)
-		if err != nil || (tu.Scheme != "http" && tu.Scheme != "https") || tu.Host == "" {
-			return nil, fmt.Errorf("registry.token_url %q: want an absolute http or https URL", cfg.TokenURL)
+		t, err := oauth2cc.NewTransport(rt, cfg.Timeout, oauth2cc.Config{
+			TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("registry.token_url: %w", err)
 		}
-		src := oauth2cc.New(oauth2cc.Config{
-			TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes,
-			HTTPClient: &http.Client{Transport: rt, Timeout: cfg.Timeout}, Now: now,
-		})
-		rt = &oauth2cc.Transport{Source: src, Base: rt}
+		rt = t
 	}
 	return &Connector{cfg: cfg, base: base, client: &http.Client{Transport: rt, Timeout: cfg.Timeout}, now: now}, nil
 }
