@@ -124,7 +124,7 @@ func New(_ context.Context, cfg Config) (*Simulator, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, codeNotFound, "no Digital Identity Service operation is served at this path by the simulator")
 	})
-	s.handler = s.stats.Middleware(s.faults.Middleware(recoverer(mux, s.logger), SimPrefix), SimPrefix)
+	s.handler = s.stats.Middleware(s.faults.Middleware(registrysim.Recoverer(mux, s.logger, internalError), SimPrefix), SimPrefix)
 	return s, nil
 }
 
@@ -475,19 +475,7 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// recoverer turns a handler panic into a 500 UNEXPECTED_ERROR; it re-panics
-// http.ErrAbortHandler, which is how dropped responses are made.
-func recoverer(next http.Handler, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as a panic value
-					panic(v)
-				}
-				logger.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				writeErr(w, http.StatusInternalServerError, codeUnexpected, "internal simulator error")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+// internalError is the answer to a handler panic.
+func internalError(w http.ResponseWriter) {
+	writeErr(w, http.StatusInternalServerError, codeUnexpected, "internal simulator error")
 }

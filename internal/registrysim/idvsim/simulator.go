@@ -152,7 +152,7 @@ func New(ctx context.Context, cfg Config) (*Simulator, error) {
 	mux.HandleFunc(StatsPath, s.serveStats)
 	mux.HandleFunc(ResetPath, s.serveReset)
 	mux.HandleFunc("/", s.serveAPI)
-	s.handler = s.stats.Middleware(s.faults.Middleware(recoverer(mux, s.logger), SimPrefix), SimPrefix)
+	s.handler = s.stats.Middleware(s.faults.Middleware(registrysim.Recoverer(mux, s.logger, internalError), SimPrefix), SimPrefix)
 	return s, nil
 }
 
@@ -250,21 +250,9 @@ func (s *Simulator) serveReset(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// recoverer turns a handler panic into a 500, re-panicking
-// http.ErrAbortHandler (how dropped responses are made).
-func recoverer(next http.Handler, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as panic value
-					panic(v)
-				}
-				logger.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				writeError(w, http.StatusInternalServerError, "internal simulator error; report it with the request that caused it")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+// internalError is the answer to a handler panic.
+func internalError(w http.ResponseWriter) {
+	writeError(w, http.StatusInternalServerError, "internal simulator error; report it with the request that caused it")
 }
 
 // route is one API operation.

@@ -117,7 +117,7 @@ func New(ctx context.Context, cfg Config) (*Simulator, error) {
 	mux.HandleFunc(DumpPath, s.serveDump)
 	mux.HandleFunc(ResetPath, s.serveReset)
 	mux.Handle("/", http.HandlerFunc(s.serveOSIA))
-	s.handler = s.stats.Middleware(s.faults.Middleware(recoverer(mux, s.logger), SimPrefix), SimPrefix)
+	s.handler = s.stats.Middleware(s.faults.Middleware(registrysim.Recoverer(mux, s.logger, internalError), SimPrefix), SimPrefix)
 	return s, nil
 }
 
@@ -157,22 +157,9 @@ func SpecScopes(doc *openapi3.T) []string {
 	return slices.Compact(out)
 }
 
-// recoverer turns a handler panic into a 500 so that a bug answers instead
-// of killing the connection; it re-panics http.ErrAbortHandler, which is how
-// dropped responses are made.
-func recoverer(next http.Handler, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value compared as panic value
-					panic(v)
-				}
-				logger.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				registrysim.WriteError(w, http.StatusInternalServerError, "internal simulator error; report it with the request that caused it")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+// internalError is the answer to a handler panic.
+func internalError(w http.ResponseWriter) {
+	registrysim.WriteError(w, http.StatusInternalServerError, "internal simulator error; report it with the request that caused it")
 }
 
 // request is a validated OSIA request.

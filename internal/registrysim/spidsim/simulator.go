@@ -170,7 +170,7 @@ func New(ctx context.Context, cfg Config) (*Simulator, error) {
 	mux.HandleFunc(StatsPath, func(w http.ResponseWriter, r *http.Request) {
 		registrysim.WriteJSON(w, http.StatusOK, s.Stats())
 	})
-	mux.Handle("/", recoverer(api, s.logger))
+	mux.Handle("/", registrysim.Recoverer(api, s.logger, internalError))
 	s.handler = s.stats.Middleware(s.faults.Middleware(mux, SimPrefix), SimPrefix)
 	return s, nil
 }
@@ -311,21 +311,9 @@ func writeErr(w http.ResponseWriter, status int, typ string, msgs ...string) {
 	registrysim.WriteJSON(w, status, er)
 }
 
-// recoverer turns a handler panic into a 500, re-panicking
-// http.ErrAbortHandler (how dropped responses are made).
-func recoverer(next http.Handler, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as panic value
-					panic(v)
-				}
-				logger.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				writeErr(w, http.StatusInternalServerError, InternalError, "internal simulator error")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+// internalError is the answer to a handler panic.
+func internalError(w http.ResponseWriter) {
+	writeErr(w, http.StatusInternalServerError, InternalError, "internal simulator error")
 }
 
 type statusRecorder struct {
