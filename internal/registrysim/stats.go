@@ -79,21 +79,47 @@ func (s *RequestStats) Middleware(next http.Handler, exemptPrefixes ...string) h
 				return
 			}
 		}
-		sw := &statusWriter{ResponseWriter: w, stats: s}
+		sw := &statusWriter{StatusRecorder: StatusRecorder{ResponseWriter: w}, stats: s}
 		defer func() {
 			if !sw.hijacked {
-				s.record(sw.status)
+				s.record(sw.Status)
 			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
-// statusWriter remembers the status written through it.
-type statusWriter struct {
+// StatusRecorder remembers the status written through it, for request
+// logs and counts.
+type StatusRecorder struct {
 	http.ResponseWriter
+	// Status is the first final status written; 0 while none is.
+	Status int
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (w *StatusRecorder) WriteHeader(code int) {
+	if w.Status == 0 && code >= 200 {
+		w.Status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (w *StatusRecorder) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Hijack, Flush).
+func (w *StatusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// statusWriter is the StatusRecorder of the stats middleware.
+type statusWriter struct {
+	StatusRecorder
 	stats    *RequestStats
-	status   int
 	hijacked bool
 }
 
@@ -104,24 +130,7 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err == nil && !w.hijacked {
 		w.hijacked = true
-		w.stats.record(w.status)
+		w.stats.record(w.Status)
 	}
 	return conn, rw, err
 }
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (Hijack, Flush).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

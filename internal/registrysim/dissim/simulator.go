@@ -285,7 +285,7 @@ func (s *Simulator) handle(mux *http.ServeMux, pattern string, ops map[string]op
 			return
 		}
 		start := time.Now()
-		sw := &statusRecorder{ResponseWriter: w}
+		sw := &registrysim.StatusRecorder{ResponseWriter: w}
 		err := s.serveOp(sw, r, o)
 		var ae *apiError
 		switch {
@@ -294,14 +294,14 @@ func (s *Simulator) handle(mux *http.ServeMux, pattern string, ops map[string]op
 			s.authRejected.Add(1)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="dis"`)
 			w.WriteHeader(http.StatusUnauthorized)
-			sw.status = http.StatusUnauthorized
+			sw.Status = http.StatusUnauthorized
 		case errors.As(err, &ae):
 			writeErr(sw, ae.status, ae.code, ae.msg)
 		default:
 			s.logger.Error("operation failed", "op", o.name, "err", err)
 			writeErr(sw, http.StatusInternalServerError, codeUnexpected, o.name+" failed in the simulator")
 		}
-		s.logger.Info("request", "op", o.name, "method", r.Method, "status", sw.status, "duration", time.Since(start))
+		s.logger.Info("request", "op", o.name, "method", r.Method, "status", sw.Status, "duration", time.Since(start))
 	})
 }
 
@@ -452,28 +452,6 @@ func requireType(r *http.Request, want string) error {
 	}
 	return nil
 }
-
-// statusRecorder remembers the status for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // internalError is the answer to a handler panic.
 func internalError(w http.ResponseWriter) {

@@ -293,9 +293,9 @@ type call struct {
 }
 
 func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
-	sw := &statusRecorder{ResponseWriter: w}
+	sw := &registrysim.StatusRecorder{ResponseWriter: w}
 	s.handleAPI(sw, r)
-	s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status)
+	s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status)
 }
 
 func (s *Simulator) handleAPI(w http.ResponseWriter, r *http.Request) {
@@ -372,25 +372,3 @@ func (s *Simulator) serveHealth(w http.ResponseWriter, r *http.Request) {
 
 // Version is the version the simulator reports.
 const Version = "1.0.0-sim"
-
-// statusRecorder remembers the status for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -173,9 +173,9 @@ type request struct {
 // serveOSIA routes, validates against pr.yaml, authorizes and dispatches.
 func (s *Simulator) serveOSIA(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusRecorder{ResponseWriter: w}
+	sw := &registrysim.StatusRecorder{ResponseWriter: w}
 	op := s.handleOSIA(sw, r)
-	s.logger.Info("request", "op", op, "method", r.Method, "status", sw.status, "duration", time.Since(start))
+	s.logger.Info("request", "op", op, "method", r.Method, "status", sw.Status, "duration", time.Since(start))
 }
 
 func (s *Simulator) handleOSIA(w http.ResponseWriter, r *http.Request) string {
@@ -289,25 +289,3 @@ func describeValidation(err error) string {
 	}
 	return msg
 }
-
-// statusRecorder remembers the status for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

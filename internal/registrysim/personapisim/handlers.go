@@ -33,11 +33,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) { registrysim.WriteJSON
 // serveAPI routes the API endpoints and logs one record per request.
 func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusRecorder{ResponseWriter: w}
+	sw := &registrysim.StatusRecorder{ResponseWriter: w}
 	if e := s.route(sw, r); e != nil {
 		writeJSON(sw, e.status, e.body)
 	}
-	s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status, "duration", time.Since(start))
 }
 
 func (s *Simulator) route(w http.ResponseWriter, r *http.Request) *apiErr {
@@ -497,25 +497,3 @@ func (s *Simulator) clientPersons(w http.ResponseWriter, r *http.Request) *apiEr
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
-
-// statusRecorder remembers the status for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -296,9 +296,9 @@ func (s *Simulator) authorized(next http.Handler) http.Handler {
 func (s *Simulator) logged(op string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusRecorder{ResponseWriter: w}
+		sw := &registrysim.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		s.logger.Info("request", "op", op, "method", r.Method, "status", sw.status, "duration", time.Since(start))
+		s.logger.Info("request", "op", op, "method", r.Method, "status", sw.Status, "duration", time.Since(start))
 	})
 }
 
@@ -315,24 +315,3 @@ func writeErr(w http.ResponseWriter, status int, typ string, msgs ...string) {
 func internalError(w http.ResponseWriter) {
 	writeErr(w, http.StatusInternalServerError, InternalError, "internal simulator error")
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
