@@ -151,7 +151,7 @@ func parseTokenResponse(status int, body []byte) (string, time.Duration, error) 
 		return "", 0, &Error{Status: status, Err: fmt.Errorf("answer is not a token response: %w", jerr)}
 	case tr.AccessToken == "":
 		return "", 0, &Error{Status: status, Err: errors.New("answer holds no access_token")}
-	case !b64token(tr.AccessToken):
+	case !ValidToken(tr.AccessToken):
 		return "", 0, &Error{Status: status, Err: errors.New("access_token is not a valid bearer token (RFC 6750 b64token, at most 8 KiB)")}
 	case tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer"):
 		return "", 0, &Error{Status: status, Err: fmt.Errorf("token type %q is not Bearer", clean(tr.TokenType))}
@@ -163,8 +163,9 @@ func parseTokenResponse(status int, body []byte) (string, time.Duration, error) 
 	return tr.AccessToken, ttl, nil
 }
 
-// b64token reports whether s is an RFC 6750 bearer token of sane length.
-func b64token(s string) bool {
+// ValidToken reports whether s is an RFC 6750 bearer token (b64token) of
+// sane length, fit to send in an Authorization header.
+func ValidToken(s string) bool {
 	if len(s) > 8<<10 {
 		return false
 	}

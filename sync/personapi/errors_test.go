@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/capturestation/station/internal/oauth2cc"
 	"github.com/capturestation/station/internal/registrysim"
 	"github.com/capturestation/station/internal/registrysim/personapisim"
 )
@@ -215,7 +216,7 @@ func FuzzParseAnswers(f *testing.F) {
 	}
 	now := time.Now()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if tok, ttl, err := parseToken(200, body, now); err == nil && (tok == "" || ttl == 0 || !tokenChars(tok)) {
+		if tok, ttl, err := parseToken(200, body, now); err == nil && (tok == "" || ttl == 0 || !oauth2cc.ValidToken(tok)) {
 			t.Fatalf("accepted token %q ttl %v", tok, ttl)
 		}
 		if pid, err := parseCreated(body); err == nil && (pid == "" || len(pid) > 128) {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/capturestation/station/internal/oauth2cc"
 	"github.com/capturestation/station/sync/delivery"
 )
 
@@ -127,7 +128,7 @@ func parseToken(status int, body []byte, now time.Time) (string, time.Duration, 
 	switch {
 	case a.AccessToken == "":
 		return "", 0, errors.New("the answer holds no access_token")
-	case !tokenChars(a.AccessToken):
+	case !oauth2cc.ValidToken(a.AccessToken):
 		return "", 0, errors.New("access_token is not a usable bearer token")
 	case a.TokenType != "" && !strings.EqualFold(a.TokenType, "bearer"):
 		return "", 0, fmt.Errorf("token_type %q is not bearer", clean(a.TokenType))
@@ -174,24 +175,6 @@ func jwtLifetime(tok string, now time.Time) time.Duration {
 		return 0
 	}
 	return time.Unix(c.Exp, 0).Sub(now)
-}
-
-// tokenChars reports whether s is an RFC 6750 b64token of sane length.
-func tokenChars(s string) bool {
-	if len(s) > 8<<10 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
-			c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
-		case c == '=' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // redactURL drops the URL from url.Error messages.
