@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -98,6 +99,17 @@ func ClassForStatus(status int) Class {
 		return Conflict
 	}
 	return Permanent
+}
+
+// WithoutURL keeps only the cause of a *url.Error: the request URL may hold
+// identifiers (a person or customer ID, a query string) that do not belong
+// in logs and receipts. Other errors are returned as they are.
+func WithoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // ParseRetryAfter reads a Retry-After header value (delay-seconds or an

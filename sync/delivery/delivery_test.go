@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,5 +65,16 @@ func TestClassify(t *testing.T) {
 		if !errors.Is(tt.err, base) {
 			t.Errorf("%v does not wrap its cause", tt.err)
 		}
+	}
+}
+
+func TestWithoutURL(t *testing.T) {
+	cause := errors.New("connection refused")
+	err := WithoutURL(fmt.Errorf("post: %w", &url.Error{Op: "Post", URL: "https://r.example/persons/P-42?tx=1", Err: cause}))
+	if err != cause || strings.Contains(err.Error(), "P-42") {
+		t.Errorf("got %v", err)
+	}
+	if other := errors.New("plain"); WithoutURL(other) != other {
+		t.Error("a plain error was changed")
 	}
 }

@@ -291,7 +291,7 @@ func (c *Connector) send(ctx context.Context, method, path, token, ctype string,
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, delivery.Retry(0, 0, fmt.Errorf("%s %s: %w", method, path, redactURL(err)))
+		return nil, delivery.Retry(0, 0, fmt.Errorf("%s %s: %w", method, path, delivery.WithoutURL(err)))
 	}
 	defer resp.Body.Close()
 	limit := int64(maxAnswer)
@@ -310,16 +310,6 @@ func (c *Connector) send(ctx context.Context, method, path, token, ctype string,
 		}
 	}
 	return &answer{status: resp.StatusCode, body: b, retryAfter: delivery.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}, nil
-}
-
-// redactURL keeps only the cause of url.Error messages (the URL holds the
-// customer ID, which is already in the message).
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // hints tell the operator what to do about an API error code.

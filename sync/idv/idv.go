@@ -465,7 +465,7 @@ func (c *Connector) send(ctx context.Context, op, method, path, ctype string, bo
 		if errors.As(err, &te) {
 			return nil, delivery.Retry(0, 0, fmt.Errorf("%s: registry token: %w (check registry.token_url, registry.client_id, registry.client_secret and registry.scopes)", op, te))
 		}
-		return nil, delivery.Retry(0, 0, fmt.Errorf("%s: %w", op, redactURL(err)))
+		return nil, delivery.Retry(0, 0, fmt.Errorf("%s: %w", op, delivery.WithoutURL(err)))
 	}
 	defer resp.Body.Close()
 	limit := int64(maxErrorBody)
@@ -505,15 +505,6 @@ func failure(op string, status int, retryAfter time.Duration, body []byte) error
 		return delivery.Conflicting(status, err)
 	}
 	return delivery.Fail(status, err)
-}
-
-// redactURL drops the URL from url.Error messages.
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s request: %w", ue.Op, ue.Err)
-	}
-	return err
 }
 
 // Ping checks that the service answers its health endpoint and, when a

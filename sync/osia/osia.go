@@ -243,7 +243,7 @@ func (c *Connector) call(ctx context.Context, method, path, tx string, body []by
 		if errors.As(err, &te) {
 			return nil, delivery.Retry(0, 0, fmt.Errorf("registry token: %w", te))
 		}
-		return nil, delivery.Retry(0, 0, fmt.Errorf("%s %s: %w", method, path, redactURL(err)))
+		return nil, delivery.Retry(0, 0, fmt.Errorf("%s %s: %w", method, path, delivery.WithoutURL(err)))
 	}
 	defer resp.Body.Close()
 	limit := int64(maxErrorBody)
@@ -262,15 +262,6 @@ func (c *Connector) call(ctx context.Context, method, path, tx string, body []by
 		}
 	}
 	return &answer{status: resp.StatusCode, body: b, retryAfter: delivery.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}, nil
-}
-
-// redactURL drops the query string from url.Error messages.
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // failure classifies an unexpected answer. Credentials refused (401, 403)

@@ -458,7 +458,7 @@ func (c *Connector) send(ctx context.Context, method, path string, body []byte, 
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, delivery.Retry(0, 0, fmt.Errorf("%s %s: %w", method, path, redactURL(err)))
+		return nil, delivery.Retry(0, 0, fmt.Errorf("%s %s: %w", method, path, delivery.WithoutURL(err)))
 	}
 	defer resp.Body.Close()
 	limit := int64(maxErrorAnswer)

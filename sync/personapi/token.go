@@ -79,7 +79,7 @@ func (s *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) 
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return "", 0, delivery.Retry(0, 0, fmt.Errorf("client token: registry.token_url unreachable: %w", redactURL(err)))
+		return "", 0, delivery.Retry(0, 0, fmt.Errorf("client token: registry.token_url unreachable: %w", delivery.WithoutURL(err)))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer+1))
@@ -175,13 +175,4 @@ func jwtLifetime(tok string, now time.Time) time.Duration {
 		return 0
 	}
 	return time.Unix(c.Exp, 0).Sub(now)
-}
-
-// redactURL drops the URL from url.Error messages.
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

@@ -175,7 +175,7 @@ func (c *Connector) call(ctx context.Context, op, method, path string, body []by
 		if errors.As(err, &te) {
 			return nil, delivery.Retry(te.Status, 0, fmt.Errorf("%s: station token refused or unavailable: %w (check registry.token_url, registry.client_id, registry.client_secret and registry.scopes)", op, te))
 		}
-		return nil, delivery.Retry(0, 0, fmt.Errorf("%s: SPID Server unreachable: %w", op, redactURL(err)))
+		return nil, delivery.Retry(0, 0, fmt.Errorf("%s: SPID Server unreachable: %w", op, delivery.WithoutURL(err)))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
@@ -187,16 +187,6 @@ func (c *Connector) call(ctx context.Context, op, method, path string, body []by
 	}
 	return &answer{op: op, status: resp.StatusCode, body: b,
 		retryAfter: delivery.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}, nil
-}
-
-// redactURL keeps only the cause of url.Error messages (the URL may carry
-// a person key).
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // failure classifies an unexpected answer. Refused credentials (401 after
