@@ -225,6 +225,22 @@ func (s *Simulator) withCustomer(r *http.Request, fn func(c *customer) error) er
 	return fn(c)
 }
 
+// binaryBody reads a non-empty application/octet-stream body (what names
+// it in errors).
+func binaryBody(r *http.Request, what string) ([]byte, error) {
+	if err := requireType(r, "application/octet-stream"); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	if len(b) == 0 {
+		return nil, fail(http.StatusBadRequest, codeInvalidBody, "%s is empty", what)
+	}
+	return b, nil
+}
+
 // clearPart removes part of a customer (a DELETE on a sub-resource): 204
 // whether or not the customer exists, as the service answers.
 func (s *Simulator) clearPart(w http.ResponseWriter, r *http.Request, reset func(c *customer)) error {
@@ -498,15 +514,9 @@ func (s *Simulator) postLivenessSelfie(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Simulator) postLivenessRecord(w http.ResponseWriter, r *http.Request) error {
-	if err := requireType(r, "application/octet-stream"); err != nil {
-		return err
-	}
-	data, err := io.ReadAll(r.Body)
+	data, err := binaryBody(r, "the liveness record")
 	if err != nil {
-		return bodyError(err)
-	}
-	if len(data) == 0 {
-		return fail(http.StatusBadRequest, codeInvalidBody, "the liveness record is empty")
+		return err
 	}
 	return s.withCustomer(r, func(c *customer) error {
 		if c.liveness == nil {
@@ -811,15 +821,9 @@ func (s *Simulator) getPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Simulator) putChipData(w http.ResponseWriter, r *http.Request) error {
-	if err := requireType(r, "application/octet-stream"); err != nil {
-		return err
-	}
-	raw, err := io.ReadAll(r.Body)
+	raw, err := binaryBody(r, "the chip data")
 	if err != nil {
-		return bodyError(err)
-	}
-	if len(raw) == 0 {
-		return fail(http.StatusBadRequest, codeInvalidBody, "the chip data is empty")
+		return err
 	}
 	chip, perr := parseChip(raw)
 	return s.withCustomer(r, func(c *customer) error {
