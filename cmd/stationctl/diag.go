@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -150,9 +151,7 @@ func (c *cli) diagMRZImages(paths []string, asJSON bool) error {
 			}
 			fmt.Fprintf(tw, "valid\t%v\n", rep.Valid)
 			if m := rep.MRZ; m != nil {
-				fmt.Fprintf(tw, "document\t%s %s, issued by %s\n", m.DocumentCode, m.DocumentNumber, m.IssuingState)
-				fmt.Fprintf(tw, "name\t%s, %s\n", m.Surname, m.GivenNames)
-				fmt.Fprintf(tw, "born\t%s\texpires %s\n", m.DateOfBirth, m.DateOfExpiry)
+				printHolder(tw, m)
 				for _, r := range m.Repairs {
 					fmt.Fprintf(tw, "repaired\t%s line %d column %d: %s → %s (%s)\n", r.Field, r.Line, r.Column, r.From, r.To, r.Reason)
 				}
@@ -172,4 +171,12 @@ func (c *cli) diagMRZImages(paths []string, asJSON bool) error {
 		return fmt.Errorf("%d of %d images gave no valid MRZ", failed, len(paths))
 	}
 	return nil
+}
+
+// printHolder prints the document and its holder as an OCR reading gave
+// them.
+func printHolder(w io.Writer, m *mrz.MRZ) {
+	fmt.Fprintf(w, "document\t%s %s, issued by %s\n", m.DocumentCode, m.DocumentNumber, m.IssuingState)
+	fmt.Fprintf(w, "name\t%s, %s\n", m.Surname, m.GivenNames)
+	fmt.Fprintf(w, "born\t%s\texpires %s\n", m.DateOfBirth, m.DateOfExpiry)
 }

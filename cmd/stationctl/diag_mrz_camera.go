@@ -137,9 +137,7 @@ func (c *cli) diagMRZCamera(ctx context.Context, f cameraFlags, asJSON bool) err
 		}
 		fmt.Fprintf(tw, "valid\t%v\n", rep.Valid)
 		if m := rep.MRZ; m != nil {
-			fmt.Fprintf(tw, "document\t%s %s, issued by %s\n", m.DocumentCode, m.DocumentNumber, m.IssuingState)
-			fmt.Fprintf(tw, "name\t%s, %s\n", m.Surname, m.GivenNames)
-			fmt.Fprintf(tw, "born\t%s\texpires %s\n", m.DateOfBirth, m.DateOfExpiry)
+			printHolder(tw, m)
 		}
 		fmt.Fprintf(tw, "confidence\t%.2f\n", rep.Confidence)
 		fmt.Fprintf(tw, "time\t%.0f ms, %d frames\n", rep.Milliseconds, rep.Frames)
