@@ -63,11 +63,10 @@ func (c Config) Opener() Opener {
 
 // gocvSource reads frames with OpenCV's VideoCapture.
 type gocvSource struct {
-	vc     *gocv.VideoCapture
-	cfg    Config
-	file   bool
-	period time.Duration
-	next   time.Time
+	vc   *gocv.VideoCapture
+	cfg  Config
+	file bool
+	pace pacer
 }
 
 // Open opens the camera described by cfg with OpenCV (V4L2 for devices).
@@ -125,7 +124,7 @@ func Open(ctx context.Context, cfg Config) (Source, error) {
 		if fps <= 0 || fps > 240 {
 			fps = 25
 		}
-		s.period = time.Duration(float64(time.Second) / fps)
+		s.pace.period = time.Duration(float64(time.Second) / fps)
 	}
 	return s, nil
 }
@@ -143,15 +142,8 @@ func (s *gocvSource) Read(ctx context.Context, dst *gocv.Mat) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if s.period > 0 {
-		if err := sleepUntil(ctx, s.next); err != nil {
-			return err
-		}
-		now := time.Now()
-		if s.next.IsZero() || now.Sub(s.next) > s.period {
-			s.next = now
-		}
-		s.next = s.next.Add(s.period)
+	if err := s.pace.wait(ctx); err != nil {
+		return err
 	}
 	if s.vc.Read(dst) && !dst.Empty() {
 		return nil
@@ -166,6 +158,29 @@ func (s *gocvSource) Read(ctx context.Context, dst *gocv.Mat) error {
 }
 
 func (s *gocvSource) Close() error { return s.vc.Close() }
+
+// pacer spaces reads one period apart (not at all when the period is 0);
+// after a stall it starts again from now rather than catching up.
+type pacer struct {
+	period time.Duration
+	next   time.Time
+}
+
+// wait blocks until the next read is due, or ctx is done.
+func (p *pacer) wait(ctx context.Context) error {
+	if p.period <= 0 {
+		return nil
+	}
+	if err := sleepUntil(ctx, p.next); err != nil {
+		return err
+	}
+	now := time.Now()
+	if p.next.IsZero() || now.Sub(p.next) > p.period {
+		p.next = now
+	}
+	p.next = p.next.Add(p.period)
+	return nil
+}
 
 // sleepUntil waits until t or until ctx is done.
 func sleepUntil(ctx context.Context, t time.Time) error {

@@ -100,11 +100,10 @@ func ImageToMat(img image.Image, dst *gocv.Mat) error {
 
 // SceneSource plays a Scene as a Source.
 type SceneSource struct {
-	scene  Scene
-	period time.Duration
-	loop   bool
-	next   time.Time
-	i      int
+	scene Scene
+	pace  pacer
+	loop  bool
+	i     int
 	// failAfter > 0 makes Read fail with ErrUnplugged after that many
 	// frames.
 	failAfter int
@@ -131,7 +130,7 @@ type SceneOptions struct {
 func NewSceneSource(scene Scene, opt SceneOptions) *SceneSource {
 	s := &SceneSource{scene: scene, loop: opt.Loop, i: opt.Start, failAfter: opt.FailAfter}
 	if opt.FPS > 0 {
-		s.period = time.Duration(float64(time.Second) / opt.FPS)
+		s.pace.period = time.Duration(float64(time.Second) / opt.FPS)
 	}
 	return s
 }
@@ -160,15 +159,8 @@ func (s *SceneSource) Read(ctx context.Context, dst *gocv.Mat) error {
 		}
 		s.i = 0
 	}
-	if s.period > 0 {
-		if err := sleepUntil(ctx, s.next); err != nil {
-			return err
-		}
-		now := time.Now()
-		if s.next.IsZero() || now.Sub(s.next) > s.period {
-			s.next = now
-		}
-		s.next = s.next.Add(s.period)
+	if err := s.pace.wait(ctx); err != nil {
+		return err
 	}
 	if err := s.scene.Render(s.i, dst); err != nil {
 		return fmt.Errorf("camera: scene frame %d: %w", s.i, err)
