@@ -43,6 +43,15 @@ func ClientConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 	return c, nil
 }
 
+// TransportOr returns rt when it is set (tests, custom stacks), else
+// Transport(caFile, certFile, keyFile).
+func TransportOr(rt http.RoundTripper, caFile, certFile, keyFile string) (http.RoundTripper, error) {
+	if rt != nil {
+		return rt, nil
+	}
+	return Transport(caFile, certFile, keyFile)
+}
+
 // Transport returns an HTTP transport for a registry: the default one's
 // settings (proxy, timeouts) with ClientConfig's TLS and a pool sized for
 // the sync workers' parallel deliveries.

@@ -1,6 +1,7 @@
 package tlsfiles
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,5 +41,18 @@ func TestTransport(t *testing.T) {
 	}
 	if _, err := Transport("/nonexistent/ca.pem", "", ""); err == nil {
 		t.Fatal("a missing CA file was accepted")
+	}
+}
+
+func TestTransportOr(t *testing.T) {
+	given := http.DefaultTransport
+	if rt, err := TransportOr(given, "/nonexistent/ca.pem", "", ""); err != nil || rt != given {
+		t.Errorf("a given transport was not kept: %v, %v", rt, err)
+	}
+	if rt, err := TransportOr(nil, "", "", ""); err != nil || rt == nil {
+		t.Errorf("no transport built: %v", err)
+	}
+	if _, err := TransportOr(nil, "/nonexistent/ca.pem", "", ""); err == nil {
+		t.Error("a missing CA file was accepted")
 	}
 }

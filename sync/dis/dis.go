@@ -125,13 +125,9 @@ func New(cfg Config) (*Connector, error) {
 		}
 	}
 	cfg.DocumentSources = slices.Clone(cfg.DocumentSources)
-	rt := cfg.Transport
-	if rt == nil {
-		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
-		if err != nil {
-			return nil, err
-		}
-		rt = t
+	rt, err := tlsfiles.TransportOr(cfg.Transport, cfg.CAFile, cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		return nil, err
 	}
 	now := cfg.Now
 	if now == nil {

@@ -147,13 +147,9 @@ func New(cfg Config) (*Connector, error) {
 			return nil, fmt.Errorf("registry.idv.webhook_url %q: want an absolute http or https URL, or leave it empty", cfg.WebhookURL)
 		}
 	}
-	rt := cfg.Transport
-	if rt == nil {
-		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
-		if err != nil {
-			return nil, err
-		}
-		rt = t
+	rt, err := tlsfiles.TransportOr(cfg.Transport, cfg.CAFile, cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		return nil, err
 	}
 	c := &Connector{
 		cfg: cfg, base: base, checks: checks, now: cfg.Now,

@@ -79,13 +79,9 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	rt := cfg.Transport
-	if rt == nil {
-		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
-		if err != nil {
-			return nil, err
-		}
-		rt = t
+	rt, err := tlsfiles.TransportOr(cfg.Transport, cfg.CAFile, cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.TokenURL != "" {
 		if cfg.ClientID == "" {

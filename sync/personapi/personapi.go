@@ -185,13 +185,9 @@ func New(cfg Config) (*Connector, error) {
 	if now == nil {
 		now = time.Now
 	}
-	rt := cfg.Transport
-	if rt == nil {
-		t, err := tlsfiles.Transport(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
-		if err != nil {
-			return nil, err
-		}
-		rt = t
+	rt, err := tlsfiles.TransportOr(cfg.Transport, cfg.CAFile, cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		return nil, err
 	}
 	client := &http.Client{Transport: rt, Timeout: cfg.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
