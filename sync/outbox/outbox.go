@@ -204,16 +204,12 @@ func (q *qtx) transition(r *record, change func(it *Item)) error {
 // is idempotent by transaction ID: when e.TransactionID is already queued
 // nothing changes and created is false.
 func (ob *Outbox) Enqueue(ctx context.Context, e *enrollment.Enrollment, targets []string) (created bool, err error) {
-	if err := checkEnqueue(e, targets); err != nil {
-		return false, err
-	}
-	err = ob.update(ctx, func(q *qtx) error {
-		var err error
-		created, err = ob.enqueue(q, e, targets, ob.now())
+	err = ob.db.Update(ctx, func(tx *store.Tx) error {
+		created, err = ob.EnqueueTx(tx, e, targets)
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("enqueue %s: %w", e.TransactionID, err)
+		return false, err
 	}
 	return created, nil
 }
